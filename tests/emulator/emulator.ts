@@ -229,7 +229,7 @@ export class Emulator {
     };
     this.requests.push(record);
     const response = route
-      ? await this.#answer(route, request, url, body)
+      ? this.#answer(route, request, url, body)
       : this.#error(404, "ObjectNotFound", `No route for ${request.method} ${url.pathname}`, {
         id: url.pathname,
         kind: "route",
@@ -260,12 +260,12 @@ export class Emulator {
     return undefined;
   }
 
-  async #answer(
+  #answer(
     route: { endpoint: Endpoint; params: string[] },
     request: Request,
     url: URL,
     body: string,
-  ): Promise<Response> {
+  ): Response {
     const attemptKey = `${request.method} ${url.pathname} ${body}`;
     const attempt = (this.#attempts.get(attemptKey) ?? 0) + 1;
     this.#attempts.set(attemptKey, attempt);

@@ -1,0 +1,203 @@
+/**
+ * Runs snapshot (and incremental) exports: per table, start the job, wait for
+ * it, trade its objects for URLs in one call, download them concurrently and
+ * write the manifest last. A table that fails is reported; the others go on.
+ */
+import { join } from "node:path";
+import type { ApiClient, QueryBody } from "../api/api_client.ts";
+import type { Job } from "../api/parse_answers.ts";
+import { downloadAll, type DownloadTask } from "../download/download_all.ts";
+import { planFileNames, safeFileName } from "../download/plan_downloads.ts";
+import { DownloadError, InterruptedError, UsageError } from "../errors.ts";
+import { waitForJob } from "../job/wait_for_job.ts";
+import { type Manifest, writeManifest } from "../output/write_manifest.ts";
+import type { Logger } from "../report/logger.ts";
+import type { ProgressBoard } from "../report/progress.ts";
+import type { TableResult } from "../report/run_summary.ts";
+import type { PollSchedule } from "../job/poll_schedule.ts";
+import { VERSION } from "../version.ts";
+
+/** What to export. */
+export interface ExportRequest {
+  namespace: string;
+  tables: string[] | "all";
+  query: QueryBody;
+  outputDirectory: string;
+  /** objects downloaded at once */
+  concurrency: number;
+}
+
+/** Collaborators of an export. */
+export interface ExportDeps {
+  client: ApiClient;
+  logger: Logger;
+  board: ProgressBoard;
+  fetch?: typeof fetch;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+  signal?: AbortSignal;
+  poll?: PollSchedule;
+}
+
+/** Object ids per URL call: the API takes a list; keep each call's body modest. */
+const URL_BATCH = 100;
+
+async function objectUrls(client: ApiClient, ids: readonly string[]): Promise<Map<string, string>> {
+  const urls = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += URL_BATCH) {
+    for (const [id, url] of await client.getObjectUrls(ids.slice(i, i + URL_BATCH))) {
+      urls.set(id, url);
+    }
+  }
+  return urls;
+}
+
+async function makeDirectory(path: string): Promise<void> {
+  try {
+    await Deno.mkdir(path, { recursive: true });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split(" (os error")[0] : String(error);
+    throw new UsageError(`Cannot create output directory ${path}: ${reason}`);
+  }
+}
+
+/** Checks that the output directory can be created and written before any job starts. */
+export async function checkOutputDirectory(path: string): Promise<void> {
+  await makeDirectory(path);
+  const probe = join(path, `.dap-write-test-${crypto.randomUUID()}`);
+  try {
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split(" (os error")[0] : String(error);
+    throw new UsageError(`Cannot write to output directory ${path}: ${reason}`);
+  }
+}
+
+async function exportTable(
+  request: ExportRequest,
+  table: string,
+  deps: ExportDeps,
+): Promise<Omit<TableResult, "ms">> {
+  const { client, logger, board } = deps;
+  const name = `${request.namespace}.${table}`;
+  board.update(table, { state: "starting" });
+  const started = await client.startQuery(request.namespace, table, request.query);
+  logger.info(`${name}: job ${started.id} is ${started.status}`);
+  const job: Job = await waitForJob(started, {
+    getJob: (id) => client.getJob(id),
+    onStatus: (status) => {
+      board.update(table, {
+        state: status === "complete" ? "downloading" : status === "failed" ? "failed" : status,
+      });
+      if (status !== started.status) logger.info(`${name}: job ${started.id} is ${status}`);
+    },
+    schedule: deps.poll,
+    sleep: deps.sleep,
+    signal: deps.signal,
+  });
+  const directory = join(request.outputDirectory, `job_${safeFileName(job.id, "unnamed")}`);
+  await makeDirectory(directory);
+  const urls = job.objects.length > 0 ? await objectUrls(client, job.objects) : new Map();
+  const names = planFileNames(job.objects.map((id) => ({ id, url: urls.get(id)! })));
+  const tasks: DownloadTask[] = job.objects.map((id) => ({
+    id,
+    url: urls.get(id)!,
+    fileName: names.get(id)!,
+  }));
+  board.update(table, { state: "downloading", filesTotal: tasks.length });
+  logger.info(`${name}: downloading ${tasks.length} file(s) to ${directory}`);
+  let filesDone = 0;
+  const results = await downloadAll(tasks, directory, {
+    concurrency: request.concurrency,
+    logger,
+    fetch: deps.fetch,
+    sleep: deps.sleep,
+    now: deps.now,
+    signal: deps.signal,
+    refreshUrl: async (id) => (await client.getObjectUrls([id])).get(id)!,
+    onBytes: (bytes) => board.addBytes(table, bytes),
+    onResult: (result) => {
+      board.update(table, { filesDone: ++filesDone });
+      if (result.ok) logger.debug(`${name}: ${result.fileName} complete (${result.size} bytes)`);
+    },
+  });
+  const failed = results.filter((r) => !r.ok);
+  const done = results.flatMap((r) => r.ok ? [r] : []);
+  const bytes = done.reduce((n, r) => n + r.size, 0);
+  const base = {
+    namespace: request.namespace,
+    table,
+    jobId: job.id,
+    directory,
+    files: done.length,
+    reusedFiles: done.filter((r) => r.reused).length,
+    bytes,
+  };
+  if (failed.length > 0) {
+    throw Object.assign(
+      new DownloadError(
+        `${failed.length} of ${results.length} file(s) could not be downloaded; rerun the same command to finish`,
+      ),
+      { partial: base },
+    );
+  }
+  const manifest: Manifest = {
+    tool: `dap-deno ${VERSION}`,
+    namespace: request.namespace,
+    table,
+    format: request.query.format,
+    job_id: job.id,
+    ...(job.at ? { at: job.at } : {}),
+    ...(job.since ? { since: job.since } : {}),
+    ...(job.until ? { until: job.until } : {}),
+    schema_version: job.schemaVersion,
+    completed_at: new Date((deps.now ?? Date.now)()).toISOString(),
+    files: done.map((r) => ({ name: r.fileName, object_id: r.id, size: r.size, md5: r.md5 })),
+  };
+  const manifestPath = await writeManifest(directory, manifest);
+  return { ...base, ok: true, manifest: manifestPath };
+}
+
+/** Resolves `all` into the namespace's table list. */
+export async function resolveTableNames(
+  request: ExportRequest,
+  client: ApiClient,
+): Promise<string[]> {
+  return request.tables === "all" ? await client.listTables(request.namespace) : request.tables;
+}
+
+/** Exports every table, one after another; one result per table, in order. */
+export async function exportTables(
+  request: ExportRequest,
+  tables: readonly string[],
+  deps: ExportDeps,
+): Promise<TableResult[]> {
+  const now = deps.now ?? Date.now;
+  const results: TableResult[] = [];
+  for (const table of tables) deps.board.update(table, { state: "queued" });
+  for (const table of tables) {
+    const start = now();
+    try {
+      const result = await exportTable(request, table, deps);
+      deps.board.update(table, { state: "done" });
+      results.push({ ...result, ms: now() - start });
+    } catch (error) {
+      if (error instanceof InterruptedError || deps.signal?.aborted) throw new InterruptedError();
+      deps.board.update(table, { state: "failed" });
+      const partial = (error as { partial?: Partial<TableResult> }).partial ?? {};
+      results.push({
+        namespace: request.namespace,
+        table,
+        files: 0,
+        reusedFiles: 0,
+        bytes: 0,
+        ...partial,
+        ok: false,
+        error,
+        ms: now() - start,
+      });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,130 @@
+/**
+ * Resolves flags over environment over defaults into one complete Config,
+ * purely: nothing after this reads the environment.
+ */
+import { UsageError } from "../errors.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "../report/logger.ts";
+
+/** The default Query API host. */
+export const DEFAULT_BASE_URL = "https://api-gateway.instructure.com";
+
+/** The global flags as commander parsed them. */
+export interface GlobalFlags {
+  baseUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+  loglevel?: string;
+  logfile?: string;
+  logformat?: string;
+}
+
+/** Connection and logging settings, complete. */
+export interface Config {
+  baseUrl: URL;
+  clientId: string;
+  clientSecret: string;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  logFile?: string;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Checks a base URL: well-formed, HTTP(S), and HTTPS unless it is loopback. */
+export function parseBaseUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`Cannot use base URL '${text}': it is not a valid URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new UsageError(`Cannot use base URL '${text}': only https:// URLs are supported`);
+  }
+  if (url.username || url.password) {
+    throw new UsageError(`Cannot use base URL '${url.host}': it must not contain credentials`);
+  }
+  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+    throw new UsageError(
+      `Cannot use base URL '${text}': plain HTTP would send the client secret in clear; use https:// (http:// is allowed only for localhost)`,
+    );
+  }
+  return url;
+}
+
+function pick(flag: string | undefined, env: string | undefined): string | undefined {
+  if (flag !== undefined && flag !== "") return flag;
+  return env !== undefined && env !== "" ? env : undefined;
+}
+
+/** Flags over `DAP_*` environment variables over defaults. */
+export function resolveConfig(
+  flags: GlobalFlags,
+  env: Readonly<Record<string, string | undefined>>,
+): Config {
+  const baseUrl = parseBaseUrl(pick(flags.baseUrl, env.DAP_API_URL) ?? DEFAULT_BASE_URL);
+  const clientId = pick(flags.clientId, env.DAP_CLIENT_ID);
+  const clientSecret = pick(flags.clientSecret, env.DAP_CLIENT_SECRET);
+  const missing = [
+    ...(clientId ? [] : [["client id", "--client-id", "DAP_CLIENT_ID"]]),
+    ...(clientSecret ? [] : [["client secret", "--client-secret", "DAP_CLIENT_SECRET"]]),
+  ];
+  if (missing.length > 0) {
+    const what = missing.map((m) => `no ${m[0]}`).join(" and ");
+    const flagsText = missing.map((m) => m[1]).join(" and ");
+    const envText = missing.map((m) => m[2]).join(" and ");
+    throw new UsageError(`Cannot authenticate: ${what}; pass ${flagsText} or set ${envText}`);
+  }
+  const logLevel = (flags.loglevel ?? "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new UsageError(`Cannot log at level '${flags.loglevel}': use ${LOG_LEVELS.join(", ")}`);
+  }
+  const logFormat = (flags.logformat ?? "plain") as LogFormat;
+  if (logFormat !== "plain" && logFormat !== "json") {
+    throw new UsageError(`Cannot log in format '${flags.logformat}': use plain or json`);
+  }
+  return {
+    baseUrl,
+    clientId: clientId!,
+    clientSecret: clientSecret!,
+    logLevel,
+    logFormat,
+    logFile: flags.logfile,
+  };
+}
+
+/** The four data formats. */
+export const FORMATS = ["jsonl", "csv", "tsv", "parquet"] as const;
+/** One data format. */
+export type Format = typeof FORMATS[number];
+
+/** Reads `--format` in any letter case. */
+export function parseFormat(text: string): Format {
+  const format = text.toLowerCase() as Format;
+  if (!FORMATS.includes(format)) {
+    throw new UsageError(`Cannot use format '${text}': use CSV, JSONL, Parquet or TSV`);
+  }
+  return format;
+}
+
+/** Reads `--table`: one name, a comma-separated list, or `all`. */
+export function parseTables(text: string): string[] | "all" {
+  const names = text.split(",").map((t) => t.trim()).filter((t) => t !== "");
+  if (names.length === 0) throw new UsageError("Cannot read --table: no table name given");
+  if (names.includes("all")) {
+    if (names.length > 1) {
+      throw new UsageError("Cannot read --table: 'all' cannot be combined with names");
+    }
+    return "all";
+  }
+  return [...new Set(names)];
+}
+
+/** Reads a positive integer flag. */
+export function parsePositiveInteger(name: string, text: string, max = 256): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < 1 || value > max) {
+    throw new UsageError(`Cannot use ${name} '${text}': expected an integer from 1 to ${max}`);
+  }
+  return value;
+}

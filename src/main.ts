@@ -1,0 +1,35 @@
+/**
+ * The entry point: the only module that reads Deno.args and Deno.env, wires
+ * Ctrl-C to an AbortSignal, and ends the process with the exit code.
+ */
+import { runCli } from "./cli/run_cli.ts";
+
+const encoder = new TextEncoder();
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  for (let written = 0; written < bytes.length;) {
+    written += stream.writeSync(bytes.subarray(written));
+  }
+}
+
+const controller = new AbortController();
+let interrupts = 0;
+const onSignal = () => {
+  // A second Ctrl-C ends at once; the first lets the run stop cleanly (well within a second).
+  if (++interrupts > 1) Deno.exit(130);
+  controller.abort(new DOMException("Interrupted", "AbortError"));
+};
+Deno.addSignalListener("SIGINT", onSignal);
+if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", onSignal);
+
+const code = await runCli({
+  args: Deno.args,
+  env: Deno.env.toObject(),
+  stdout: (text) => writeAll(Deno.stdout, text),
+  stderr: (text) => writeAll(Deno.stderr, text),
+  isTerminal: Deno.stderr.isTerminal() && !Deno.env.get("NO_PROGRESS"),
+  columns: Deno.stderr.isTerminal() ? Deno.consoleSize().columns : undefined,
+  signal: controller.signal,
+});
+Deno.exit(code);

@@ -1,0 +1,42 @@
+/**
+ * The per-job manifest: written last, beside the data files, under a name that
+ * no glob for data files matches (`.dap-manifest.json`). Its presence means the
+ * job's files are all there; it is what a later incremental run starts from.
+ */
+import { join } from "node:path";
+
+/** The manifest's file name. */
+export const MANIFEST_NAME = ".dap-manifest.json";
+
+/** One data file of a job. */
+export interface ManifestFile {
+  name: string;
+  object_id: string;
+  size: number;
+  md5: string;
+}
+
+/** What a job produced. Field names follow the API's snake_case. */
+export interface Manifest {
+  tool: string;
+  namespace: string;
+  table: string;
+  format: string;
+  job_id: string;
+  /** snapshot: the table state it represents */
+  at?: string;
+  /** incremental: the range it covers */
+  since?: string;
+  until?: string;
+  schema_version?: number;
+  completed_at: string;
+  files: ManifestFile[];
+}
+
+/** Writes the manifest atomically (`.partial`, then rename); returns its path. */
+export async function writeManifest(directory: string, manifest: Manifest): Promise<string> {
+  const path = join(directory, MANIFEST_NAME);
+  await Deno.writeTextFile(`${path}.partial`, JSON.stringify(manifest, null, 2) + "\n");
+  await Deno.rename(`${path}.partial`, path);
+  return path;
+}

@@ -1,0 +1,126 @@
+/**
+ * Progress for people: a pure renderer of every table's state, and a board
+ * that redraws one status line on a terminal (never when stderr is a file or a
+ * pipe, where the logger's plain lines tell the story instead).
+ */
+import { withDefaults } from "../defaults.ts";
+import { formatBytes } from "./format_units.ts";
+
+/** Where a table is in its run. */
+export type TableState =
+  | "queued"
+  | "starting"
+  | "waiting"
+  | "running"
+  | "downloading"
+  | "done"
+  | "failed";
+
+/** One table's progress. */
+export interface TableProgress {
+  table: string;
+  state: TableState;
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+}
+
+/** One status line for all tables; `rate` in bytes per second. */
+export function renderProgress(tables: readonly TableProgress[], rate: number): string {
+  const files = tables.reduce((n, t) => n + t.filesDone, 0);
+  const filesTotal = tables.reduce((n, t) => n + t.filesTotal, 0);
+  const bytes = tables.reduce((n, t) => n + t.bytesDone, 0);
+  const transfer = `${files}/${filesTotal} files, ${formatBytes(bytes)}, ${formatBytes(rate)}/s`;
+  if (tables.length === 1) {
+    const only = tables[0]!;
+    return `${only.table}: ${only.state}, ${transfer}`;
+  }
+  const counts = new Map<TableState, number>();
+  for (const t of tables) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
+  const states = [...counts].map(([state, n]) => `${n} ${state}`).join(", ");
+  return `${tables.length} tables (${states}), ${transfer}`;
+}
+
+/** Options of a progress board. */
+export interface ProgressBoardOptions {
+  /** writes to the terminal (stderr) */
+  write: (text: string) => void;
+  /** draw at all: only when stderr is a terminal */
+  enabled: boolean;
+  /** terminal width @default 100 */
+  columns?: number;
+  /** @default Date.now */
+  now?: () => number;
+  /** least time between two redraws (ms) @default 100 */
+  intervalMs?: number;
+}
+
+/** Keeps the state of every table and redraws a status line, throttled. */
+export class ProgressBoard {
+  readonly #tables = new Map<string, TableProgress>();
+  readonly #o: Required<ProgressBoardOptions>;
+  #drawnAt = 0;
+  #shown = false;
+  #samples: { at: number; bytes: number }[] = [];
+
+  constructor(options: ProgressBoardOptions) {
+    this.#o = withDefaults({ columns: 100, now: Date.now, intervalMs: 100 }, options);
+  }
+
+  /** Changes a table's state or counts. */
+  update(table: string, patch: Partial<Omit<TableProgress, "table">>): void {
+    const current = this.#tables.get(table) ??
+      { table, state: "queued", filesDone: 0, filesTotal: 0, bytesDone: 0 };
+    this.#tables.set(table, { ...current, ...patch });
+    this.#draw(patch.state !== undefined);
+  }
+
+  /** Adds downloaded bytes to a table. */
+  addBytes(table: string, bytes: number): void {
+    const current = this.#tables.get(table);
+    if (current) current.bytesDone += bytes;
+    this.#draw(false);
+  }
+
+  /** A snapshot of one table's progress. */
+  get(table: string): TableProgress | undefined {
+    return this.#tables.get(table);
+  }
+
+  /** Writes a line for people without tearing the status line. */
+  print(text: string): void {
+    this.#clear();
+    this.#o.write(text);
+    this.#draw(true);
+  }
+
+  /** Removes the status line for good. */
+  stop(): void {
+    this.#clear();
+    this.#o.enabled = false;
+  }
+
+  #rate(now: number): number {
+    const bytes = [...this.#tables.values()].reduce((n, t) => n + t.bytesDone, 0);
+    this.#samples.push({ at: now, bytes });
+    this.#samples = this.#samples.filter((s) => s.at >= now - 3000);
+    const first = this.#samples[0]!;
+    const seconds = (now - first.at) / 1000;
+    return seconds > 0 ? Math.max(0, (bytes - first.bytes) / seconds) : 0;
+  }
+
+  #clear(): void {
+    if (this.#shown) this.#o.write("\r\x1b[2K");
+    this.#shown = false;
+  }
+
+  #draw(force: boolean): void {
+    if (!this.#o.enabled || this.#tables.size === 0) return;
+    const now = this.#o.now();
+    if (!force && now - this.#drawnAt < this.#o.intervalMs) return;
+    this.#drawnAt = now;
+    const line = renderProgress([...this.#tables.values()], this.#rate(now));
+    this.#o.write(`\r\x1b[2K${line.slice(0, Math.max(20, this.#o.columns - 1))}`);
+    this.#shown = true;
+  }
+}
