@@ -167,7 +167,7 @@ export class ApiClient {
 
   /** Sends one request, retrying network errors and retryable statuses. */
   async #send(spec: CallSpec, headers: () => Promise<Record<string, string>>): Promise<Response> {
-    const { retry, logger, signal } = this.#o;
+    const { retry, signal } = this.#o;
     for (let attempt = 1;; attempt++) {
       if (signal?.aborted) throw new InterruptedError();
       await this.beforeCall?.(spec.endpoint);
