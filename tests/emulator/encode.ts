@@ -69,7 +69,8 @@ function valueAt(record: DapRecord, path: readonly string[]): Json {
 }
 
 function plainText(value: Json, json: boolean): string {
-  if (json) return stringifyJson(value);
+  // JSON text leaves null properties out, as JSONL does.
+  if (json) return stringifyJson(value, true);
   return typeof value === "string" ? value : stringifyJson(value);
 }
 
@@ -146,7 +147,7 @@ function parquetElement(flat: FlatColumn): SchemaElement {
 
 function parquetValue(flat: FlatColumn, value: Json): unknown {
   if (value === null) return null;
-  if (flat.json) return stringifyJson(value);
+  if (flat.json) return stringifyJson(value, true);
   switch (flat.column.kind) {
     case "int64":
       return BigInt(value as number | bigint);
