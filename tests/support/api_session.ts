@@ -45,7 +45,7 @@ export async function download(
   handler: Handler,
   url: string,
   headers: Record<string, string> = {},
-) {
+): Promise<{ status: number; headers: Headers; bytes: Uint8Array }> {
   const response = await handler(new Request(url, { headers }));
   return {
     status: response.status,
