@@ -172,11 +172,12 @@ export class ApiClient {
       if (signal?.aborted) throw new InterruptedError();
       await this.beforeCall?.(spec.endpoint);
       this.#count(spec.endpoint);
+      const requestHeaders = { "user-agent": this.#o.userAgent, ...(await headers()) };
       let response: Response;
       try {
         response = await this.#o.fetch(this.#url(spec.path), {
           method: spec.method,
-          headers: { "user-agent": this.#o.userAgent, ...(await headers()) },
+          headers: requestHeaders,
           body: spec.body === undefined
             ? undefined
             : typeof spec.body === "string"
