@@ -102,6 +102,11 @@ export class ApiClient {
     this.#o.logger.addSecret(options.clientSecret);
   }
 
+  /** Logs in now (or reuses a valid token), so that refused credentials fail before any work. */
+  async authenticate(): Promise<void> {
+    await this.#bearer();
+  }
+
   /** `GET /dap/query/{namespace}/table` */
   async listTables(namespace: string): Promise<string[]> {
     const path = `/dap/query/${encodeURIComponent(namespace)}/table`;

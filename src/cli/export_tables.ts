@@ -8,7 +8,7 @@ import type { ApiClient, QueryBody } from "../api/api_client.ts";
 import type { Job } from "../api/parse_answers.ts";
 import { downloadAll, type DownloadTask } from "../download/download_all.ts";
 import { planFileNames, safeFileName } from "../download/plan_downloads.ts";
-import { DownloadError, InterruptedError, UsageError } from "../errors.ts";
+import { AuthError, DownloadError, InterruptedError, UsageError } from "../errors.ts";
 import { waitForJob } from "../job/wait_for_job.ts";
 import { type Manifest, writeManifest } from "../output/write_manifest.ts";
 import type { Logger } from "../report/logger.ts";
@@ -184,6 +184,8 @@ export async function exportTables(
       results.push({ ...result, ms: now() - start });
     } catch (error) {
       if (error instanceof InterruptedError || deps.signal?.aborted) throw new InterruptedError();
+      // Credentials refused mid-run fail every table alike: stop rather than repeat it per table.
+      if (error instanceof AuthError) throw error;
       deps.board.update(table, { state: "failed" });
       const partial = (error as { partial?: Partial<TableResult> }).partial ?? {};
       results.push({

@@ -91,6 +91,7 @@ async function snapshot(
     retry: deps.retry,
   });
   await checkOutputDirectory(flags.outputDirectory);
+  await client.authenticate();
   const request = {
     namespace: flags.namespace,
     tables,

@@ -160,6 +160,8 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 /** A DAP API emulator instance: its handler, its request log and its state. */
 export class Emulator {
   readonly requests: RecordedRequest[] = [];
+  /** every token and URL signature handed out, for tests that search output for leaks */
+  readonly issuedSecrets: string[] = [];
   readonly handler: Handler;
   readonly #o: Required<Omit<EmulatorOptions, "chaos">> & { chaos?: ChaosOptions };
   readonly #signingKey: string;
@@ -390,8 +392,10 @@ export class Emulator {
       exp: now + lifetime,
       jti: this.#uuid("token"),
     }));
+    const accessToken = `${head}.${payload}.${this.#sign(`${head}.${payload}`)}`;
+    this.issuedSecrets.push(accessToken);
     return this.#json(200, {
-      access_token: `${head}.${payload}.${this.#sign(`${head}.${payload}`)}`,
+      access_token: accessToken,
       expires_in: lifetime,
       scope: `dap-query principal:${id.split("#").pop()} partner:emulator region:us-east-1`,
       token_type: "bearer",
@@ -647,12 +651,14 @@ export class Emulator {
     const expires = String(this.#o.urlLifetimeSeconds);
     for (const id of ids) {
       if (!this.#findObject(id)) return this.#notFound("object", id);
+      const signature = this.#urlSignature(id, date, expires);
+      this.issuedSecrets.push(signature);
       const query = new URLSearchParams({
         "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
         "X-Amz-Date": date,
         "X-Amz-Expires": expires,
         "X-Amz-SignedHeaders": "host",
-        "X-Amz-Signature": this.#urlSignature(id, date, expires),
+        "X-Amz-Signature": signature,
       });
       const path = id.split("/").map(encodeURIComponent).join("/");
       urls[id] = { url: `${origin}/objects/${path}?${query}` };
