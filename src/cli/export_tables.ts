@@ -8,7 +8,8 @@ import type { ApiClient, QueryBody } from "../api/api_client.ts";
 import type { Job } from "../api/parse_answers.ts";
 import { downloadAll, type DownloadTask } from "../download/download_all.ts";
 import { planFileNames, safeFileName } from "../download/plan_downloads.ts";
-import { AuthError, DownloadError, InterruptedError, UsageError } from "../errors.ts";
+import { ApiError, AuthError, DownloadError, InterruptedError, UsageError } from "../errors.ts";
+import { abortableSleep } from "../retry.ts";
 import { waitForJob } from "../job/wait_for_job.ts";
 import { type Manifest, writeManifest } from "../output/write_manifest.ts";
 import type { Logger } from "../report/logger.ts";
@@ -74,6 +75,50 @@ export async function checkOutputDirectory(path: string): Promise<void> {
   }
 }
 
+/** A reused job this close to expiry is waited out and asked for again (its objects would vanish). */
+const EXPIRY_MARGIN_MS = 60_000;
+
+/** Starts (or finds) the table's job and waits for it; restarts once if the job vanishes or is about to. */
+async function runJob(request: ExportRequest, table: string, deps: ExportDeps): Promise<Job> {
+  const { client, logger, board } = deps;
+  const name = `${request.namespace}.${table}`;
+  const now = deps.now ?? Date.now;
+  for (let restarts = 0;; restarts++) {
+    board.update(table, { state: "starting" });
+    const started = await client.startQuery(request.namespace, table, request.query);
+    logger.info(`${name}: job ${started.id} is ${started.status}`);
+    const left = started.expiresAt ? Date.parse(started.expiresAt) - now() : Infinity;
+    if (restarts === 0 && left < EXPIRY_MARGIN_MS) {
+      logger.info(
+        `${name}: job ${started.id} expires in ${
+          Math.max(0, Math.round(left / 1000))
+        } s; waiting for a new one`,
+      );
+      await (deps.sleep ?? abortableSleep)(Math.max(0, left) + 1000, deps.signal).catch(() => {
+        throw new InterruptedError();
+      });
+      continue;
+    }
+    try {
+      return await waitForJob(started, {
+        getJob: (id) => client.getJob(id),
+        onStatus: (status) => {
+          board.update(table, {
+            state: status === "complete" ? "downloading" : status === "failed" ? "failed" : status,
+          });
+          if (status !== started.status) logger.info(`${name}: job ${started.id} is ${status}`);
+        },
+        schedule: deps.poll,
+        sleep: deps.sleep,
+        signal: deps.signal,
+      });
+    } catch (error) {
+      if (restarts > 0 || !(error instanceof ApiError) || error.status !== 404) throw error;
+      logger.warning(`${name}: job ${started.id} is gone (expired?); starting the query again`);
+    }
+  }
+}
+
 async function exportTable(
   request: ExportRequest,
   table: string,
@@ -81,21 +126,7 @@ async function exportTable(
 ): Promise<Omit<TableResult, "ms">> {
   const { client, logger, board } = deps;
   const name = `${request.namespace}.${table}`;
-  board.update(table, { state: "starting" });
-  const started = await client.startQuery(request.namespace, table, request.query);
-  logger.info(`${name}: job ${started.id} is ${started.status}`);
-  const job: Job = await waitForJob(started, {
-    getJob: (id) => client.getJob(id),
-    onStatus: (status) => {
-      board.update(table, {
-        state: status === "complete" ? "downloading" : status === "failed" ? "failed" : status,
-      });
-      if (status !== started.status) logger.info(`${name}: job ${started.id} is ${status}`);
-    },
-    schedule: deps.poll,
-    sleep: deps.sleep,
-    signal: deps.signal,
-  });
+  const job: Job = await runJob(request, table, deps);
   const directory = join(request.outputDirectory, `job_${safeFileName(job.id, "unnamed")}`);
   await makeDirectory(directory);
   const urls = job.objects.length > 0 ? await objectUrls(client, job.objects) : new Map();

@@ -81,6 +81,8 @@ export interface EmulatorOptions {
   gzipLevel?: number;
   /** bytes of encoded objects kept in memory @default 256 MiB */
   cacheBytes?: number;
+  /** the file name in an object's URL (tests give hostile ones) @default `part-<n>-<uuid>-c000.<ext>` */
+  objectFileName?: (index: number, standard: string) => string;
   /** clock @default Date.now */
   now?: () => number;
   /** timer used by slow bodies @default setTimeout */
@@ -154,6 +156,14 @@ function redactPath(url: URL): string {
   return url.pathname + search;
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Matches the RFC 3339 date-times the API accepts (a zone is mandatory). */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -162,8 +172,13 @@ export class Emulator {
   readonly requests: RecordedRequest[] = [];
   /** every token and URL signature handed out, for tests that search output for leaks */
   readonly issuedSecrets: string[] = [];
+  /** faults injected so far, by kind (status faults as `status <n>`) */
+  readonly faultsInjected = new Map<string, number>();
   readonly handler: Handler;
-  readonly #o: Required<Omit<EmulatorOptions, "chaos">> & { chaos?: ChaosOptions };
+  readonly #o: Required<Omit<EmulatorOptions, "chaos" | "objectFileName">> & {
+    chaos?: ChaosOptions;
+    objectFileName?: EmulatorOptions["objectFileName"];
+  };
   readonly #signingKey: string;
   readonly #jobs = new Map<string, JobEntry>();
   readonly #jobsByKey = new Map<string, JobEntry>();
@@ -256,8 +271,9 @@ export class Emulator {
     const job = path.match(/^\/dap\/job\/([^/]+)$/);
     if (job && method === "GET") return { endpoint: "job", params: [job[1]!] };
     if (path === "/dap/object/url" && method === "POST") return { endpoint: "urls", params: [] };
-    if (path.startsWith("/objects/") && (method === "GET" || method === "HEAD")) {
-      return { endpoint: "object", params: [decodeURIComponent(path.slice("/objects/".length))] };
+    const object = path.match(/^\/objects\/([^/]+)\/[^/]*$/);
+    if (object && (method === "GET" || method === "HEAD")) {
+      return { endpoint: "object", params: [safeDecode(object[1]!)] };
     }
     return undefined;
   }
@@ -279,6 +295,7 @@ export class Emulator {
       this.#o.faults,
       this.#o.chaos,
     );
+    if (fault) this.#countFault(fault);
     if (fault?.kind === "status") return this.#faultStatus(fault);
     if (route.endpoint === "login") return this.#login(request, body);
     const auth = this.#authenticate(request);
@@ -320,6 +337,11 @@ export class Emulator {
   ): Response {
     const error = { type, uuid: this.#uuid("error"), message, ...extra };
     return this.#json(status, { error }, headers);
+  }
+
+  #countFault(fault: Fault): void {
+    const name = fault.kind === "status" ? `status ${fault.status}` : fault.kind;
+    this.faultsInjected.set(name, (this.faultsInjected.get(name) ?? 0) + 1);
   }
 
   #faultStatus(fault: Extract<Fault, { kind: "status" }>): Response {
@@ -570,9 +592,10 @@ export class Emulator {
     const objects: ObjectEntry[] = [];
     for (let start = 0; start < rows.length; start += this.#o.rowsPerObject) {
       const part = String(objects.length).padStart(5, "0");
-      const fileName = `part-${part}-${runId}-c000.${EXTENSIONS[job.format]}`;
+      const standard = `part-${part}-${runId}-c000.${EXTENSIONS[job.format]}`;
+      const fileName = this.#o.objectFileName?.(objects.length, standard) ?? standard;
       objects.push({
-        id: `${job.id}/${fileName}`,
+        id: `${job.id}/${this.#o.objectFileName ? part : fileName}`,
         fileName,
         rows: rows.slice(start, start + this.#o.rowsPerObject),
       });
@@ -660,8 +683,9 @@ export class Emulator {
         "X-Amz-SignedHeaders": "host",
         "X-Amz-Signature": signature,
       });
-      const path = id.split("/").map(encodeURIComponent).join("/");
-      urls[id] = { url: `${origin}/objects/${path}?${query}` };
+      // The object id is one encoded segment; the last segment is the file name, as on S3.
+      const name = encodeURIComponent(this.#findObject(id)!.object.fileName).replaceAll(".", "%2E");
+      urls[id] = { url: `${origin}/objects/${encodeURIComponent(id)}/${name}?${query}` };
     }
     return this.#json(200, { urls });
   }
@@ -723,6 +747,7 @@ export class Emulator {
       this.#o.faults,
       this.#o.chaos,
     );
+    if (fault) this.#countFault(fault);
     const expired = this.#o.now() > signedAt + Number(expires) * 1000;
     if (expired || fault?.kind === "expiredUrl") {
       return this.#s3Error(403, "AccessDenied", "Request has expired");

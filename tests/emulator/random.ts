@@ -4,14 +4,19 @@
  * generated on its own and always comes out the same.
  */
 
-/** A 32-bit FNV-1a hash of a string, mixed with a seed. */
+/** A 32-bit FNV-1a hash of a string, mixed with a seed and finalized. */
 export function hashOf(seed: number, text: string): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h;
+  // murmur3's finalizer: texts that differ in one character get unrelated high bits.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** A small deterministic generator (mulberry32). */
