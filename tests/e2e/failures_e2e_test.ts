@@ -263,3 +263,26 @@ Deno.test("Ctrl-C stops within a second, exits 130, leaves no incomplete final f
   );
   assert(DEMO_CREDENTIAL.clientId.length > 0);
 });
+
+Deno.test("a 403 account error fails fast with its message and uuid (exit 4)", async () => {
+  await using server = serveEmulator({
+    ...FAST,
+    faults: [{
+      endpoint: "query",
+      fault: {
+        kind: "status",
+        status: 403,
+        type: "AccountDisabled",
+        message: "The account is disabled",
+      },
+    }],
+  });
+  const out = await tempDir();
+  const run = await runDap([...SNAP, "--output-directory", out], demoEnv(server.url));
+  assertEquals(run.code, 4);
+  assertMatch(
+    run.stderr.trim().split("\n").at(-1)!,
+    /^canvas\.courses: FAILED after [\d.]+s: Cannot start a query for canvas\.courses: The account is disabled \(HTTP 403\) \(error uuid [0-9a-f-]{36}\)$/,
+  );
+  assertEquals(server.emulator.requests.filter((r) => r.endpoint === "query").length, 1);
+});

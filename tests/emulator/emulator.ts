@@ -356,8 +356,14 @@ export class Emulator {
         headers: { "content-type": "text/html", ...headers },
       });
     }
-    const type = fault.status === 429 ? "TooManyRequests" : "InternalServerError";
-    return this.#error(fault.status, type, `Injected fault ${fault.status}`, {}, headers);
+    const type = fault.type ?? (fault.status === 429 ? "TooManyRequests" : "InternalServerError");
+    return this.#error(
+      fault.status,
+      type,
+      fault.message ?? `Injected fault ${fault.status}`,
+      {},
+      headers,
+    );
   }
 
   #rateLimit(endpoint: Endpoint): Response | undefined {

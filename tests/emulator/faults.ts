@@ -11,7 +11,14 @@ export type Endpoint = "login" | "tables" | "schema" | "query" | "job" | "urls" 
 /** What goes wrong. */
 export type Fault =
   /** answer this status instead; `body` text is not JSON when `plain` is set */
-  | { kind: "status"; status: number; retryAfter?: string; plain?: boolean }
+  | {
+    kind: "status";
+    status: number;
+    retryAfter?: string;
+    plain?: boolean;
+    type?: string;
+    message?: string;
+  }
   /** download: send the headers of the whole object, then break after N bytes */
   | { kind: "cut"; afterBytes: number }
   /** download: trickle the body in chunks with a pause between them */

@@ -1,0 +1,135 @@
+/**
+ * A disk that fills and a directory that turns read-only mid-run, on a small
+ * tmpfs. Mounting needs root on Linux; elsewhere these tests are ignored, and
+ * say so.
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { serveEmulator } from "../emulator/serve_emulator.ts";
+import { demoEnv, listFiles, runDap, spawnDap } from "./run_dap.ts";
+
+function run(command: string, ...args: string[]): boolean {
+  try {
+    return new Deno.Command(command, { args, stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+function canMount(): boolean {
+  if (Deno.build.os !== "linux") return false;
+  const probe = Deno.makeTempDirSync({ prefix: "dap-mount-probe-" });
+  const ok = run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", probe);
+  if (ok) run("umount", probe);
+  Deno.removeSync(probe);
+  return ok;
+}
+
+const MOUNTABLE = canMount() && run("lsattr", "-d", "/");
+if (!MOUNTABLE) {
+  Deno.stderr.writeSync(
+    new TextEncoder().encode(
+      "disk tests ignored: cannot mount a tmpfs or use chattr here (needs root on Linux)\n",
+    ),
+  );
+}
+
+async function withTmpfs(sizeKiB: number, body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "dap-tmpfs-" });
+  assert(run("mount", "-t", "tmpfs", "-o", `size=${sizeKiB}k`, "tmpfs", dir));
+  try {
+    await body(dir);
+  } finally {
+    run("umount", "-l", dir);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Every file under a final name is one of the served objects, whole. */
+async function assertFinalFilesWhole(
+  out: string,
+  objectBytes: (id: string) => Uint8Array,
+): Promise<string[]> {
+  const files = await listFiles(out);
+  for (const file of files.filter((f) => !f.endsWith(".partial"))) {
+    const [dir, name] = file.split("/");
+    const id = `${dir!.slice("job_".length)}/${name}`;
+    assertEquals(await Deno.readFile(join(out, file)), objectBytes(id), file);
+  }
+  return files;
+}
+
+Deno.test({
+  name: "a disk that fills mid-run: exit 5, one clear line per file, no incomplete final file",
+  ignore: !MOUNTABLE,
+  fn: async () => {
+    await using server = serveEmulator({
+      rows: 2000,
+      rowsPerObject: 250,
+      jobWaitingMs: 0,
+      jobRunningMs: 0,
+    });
+    await withTmpfs(512, async (out) => {
+      const result = await runDap(
+        [
+          "snapshot",
+          "--namespace",
+          "canvas",
+          "--table",
+          "courses",
+          "--output-directory",
+          out,
+          "--concurrency",
+          "2",
+        ],
+        demoEnv(server.url),
+      );
+      assertEquals(result.code, 5, result.stderr);
+      assertMatch(result.stderr, /Cannot write .*\.partial: No space left on device/);
+      assertMatch(
+        result.stderr.trim().split("\n").at(-1)!,
+        /^canvas\.courses: FAILED after [\d.]+s: \d of 8 file\(s\) could not be downloaded; rerun the same command to finish$/,
+      );
+      const files = await assertFinalFilesWhole(out, (id) => server.emulator.objectBytes(id));
+      assert(!files.some((f) => f.endsWith(".dap-manifest.json")));
+    });
+  },
+});
+
+Deno.test({
+  name: "a directory that turns read-only mid-run: exit 5, no incomplete final file",
+  ignore: !MOUNTABLE,
+  fn: async () => {
+    await using server = serveEmulator({
+      rows: 400,
+      rowsPerObject: 50,
+      jobWaitingMs: 0,
+      jobRunningMs: 0,
+      faults: [{
+        endpoint: "object",
+        pathIncludes: "part-0000",
+        fault: { kind: "slow", chunkBytes: 4096, delayMs: 30 },
+      }],
+    });
+    await withTmpfs(8192, async (out) => {
+      const child = spawnDap(
+        ["snapshot", "--namespace", "canvas", "--table", "courses", "--output-directory", out],
+        demoEnv(server.url),
+      );
+      while (server.emulator.requests.filter((r) => r.endpoint === "object").length < 4) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      // Remounting read-only is refused while files are open for writing; an immutable
+      // directory has the same effect on new files and renames, even for root.
+      const [jobDir] = (await listFiles(out)).map((f) => join(out, f.split("/")[0]!));
+      assert(run("chattr", "+i", jobDir!));
+      const output = await child.output();
+      run("chattr", "-i", jobDir!);
+      const stderr = new TextDecoder().decode(output.stderr);
+      assertEquals(output.code, 5, stderr);
+      assertMatch(stderr, /Cannot (write|finish) .*: Operation not permitted/);
+      await assertFinalFilesWhole(out, (id) => server.emulator.objectBytes(id));
+    });
+  },
+});
