@@ -89,6 +89,8 @@ export class ApiClient {
   readonly calls = new Map<ApiEndpoint, number>();
   /** hook called before each call, e.g. a rate-limit scheduler */
   beforeCall?: (endpoint: ApiEndpoint) => Promise<void>;
+  /** hook called when the server answers 429, with the wait it asked for (or ours) */
+  onRateLimited?: (endpoint: ApiEndpoint, waitMs: number) => void;
 
   constructor(options: ApiClientOptions) {
     this.#o = withDefaults({
@@ -205,6 +207,7 @@ export class ApiClient {
       }
       if (!isRetryableStatus(response.status) || attempt >= retry.maxAttempts) return response;
       const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), this.#o.now());
+      if (response.status === 429) this.onRateLimited?.(spec.endpoint, retryAfterMs ?? 30_000);
       const details = parseErrorBody(response.status, await response.text());
       await this.#backoff(
         spec,

@@ -1,13 +1,16 @@
 /**
- * Runs snapshot (and incremental) exports: per table, start the job, wait for
+ * Runs snapshot and incremental exports: per table, start the job, wait for
  * it, trade its objects for URLs in one call, download them concurrently and
- * write the manifest last. A table that fails is reported; the others go on.
+ * write the manifest last. Tables run at once: the API client's rate limiter
+ * paces job creation and polling, and one set of download slots is shared by
+ * all tables. A table that fails is reported; the others go on.
  */
 import { join } from "node:path";
 import type { ApiClient, QueryBody } from "../api/api_client.ts";
 import type { Job } from "../api/parse_answers.ts";
 import { downloadAll, type DownloadTask } from "../download/download_all.ts";
-import { planFileNames, safeFileName } from "../download/plan_downloads.ts";
+import { planFileNames } from "../download/plan_downloads.ts";
+import { safeFileName } from "../safe_file_name.ts";
 import { ApiError, AuthError, DownloadError, InterruptedError, UsageError } from "../errors.ts";
 import { abortableSleep } from "../retry.ts";
 import { waitForJob } from "../job/wait_for_job.ts";
@@ -17,12 +20,14 @@ import type { ProgressBoard } from "../report/progress.ts";
 import type { TableResult } from "../report/run_summary.ts";
 import type { PollSchedule } from "../job/poll_schedule.ts";
 import { VERSION } from "../version.ts";
+import { Semaphore } from "../download/semaphore.ts";
 
 /** What to export. */
 export interface ExportRequest {
   namespace: string;
   tables: string[] | "all";
-  query: QueryBody;
+  /** the query body of a table (incrementals may start each table elsewhere) */
+  queryFor: (table: string) => QueryBody;
   outputDirectory: string;
   /** objects downloaded at once */
   concurrency: number;
@@ -38,6 +43,8 @@ export interface ExportDeps {
   now?: () => number;
   signal?: AbortSignal;
   poll?: PollSchedule;
+  /** download slots shared by all tables @default one set of `concurrency` */
+  slots?: Semaphore;
 }
 
 /** Object ids per URL call: the API takes a list; keep each call's body modest. */
@@ -85,7 +92,7 @@ async function runJob(request: ExportRequest, table: string, deps: ExportDeps): 
   const now = deps.now ?? Date.now;
   for (let restarts = 0;; restarts++) {
     board.update(table, { state: "starting" });
-    const started = await client.startQuery(request.namespace, table, request.query);
+    const started = await client.startQuery(request.namespace, table, request.queryFor(table));
     logger.info(`${name}: job ${started.id} is ${started.status}`);
     const left = started.expiresAt ? Date.parse(started.expiresAt) - now() : Infinity;
     if (restarts === 0 && left < EXPIRY_MARGIN_MS) {
@@ -141,6 +148,7 @@ async function exportTable(
   let filesDone = 0;
   const results = await downloadAll(tasks, directory, {
     concurrency: request.concurrency,
+    slots: deps.slots,
     logger,
     fetch: deps.fetch,
     sleep: deps.sleep,
@@ -177,7 +185,7 @@ async function exportTable(
     tool: `dap-deno ${VERSION}`,
     namespace: request.namespace,
     table,
-    format: request.query.format,
+    format: request.queryFor(table).format,
     job_id: job.id,
     ...(job.at ? { at: job.at } : {}),
     ...(job.since ? { since: job.since } : {}),
@@ -198,39 +206,32 @@ export async function resolveTableNames(
   return request.tables === "all" ? await client.listTables(request.namespace) : request.tables;
 }
 
-/** Exports every table, one after another; one result per table, in order. */
+/** Exports every table at once; one result per table, in the order given. */
 export async function exportTables(
   request: ExportRequest,
   tables: readonly string[],
   deps: ExportDeps,
 ): Promise<TableResult[]> {
   const now = deps.now ?? Date.now;
-  const results: TableResult[] = [];
+  const shared = { ...deps, slots: deps.slots ?? new Semaphore(request.concurrency) };
   for (const table of tables) deps.board.update(table, { state: "queued" });
-  for (const table of tables) {
+  const settled = await Promise.allSettled(tables.map(async (table): Promise<TableResult> => {
     const start = now();
     try {
-      const result = await exportTable(request, table, deps);
+      const result = await exportTable(request, table, shared);
       deps.board.update(table, { state: "done" });
-      results.push({ ...result, ms: now() - start });
+      return { ...result, ms: now() - start };
     } catch (error) {
       if (error instanceof InterruptedError || deps.signal?.aborted) throw new InterruptedError();
       // Credentials refused mid-run fail every table alike: stop rather than repeat it per table.
       if (error instanceof AuthError) throw error;
       deps.board.update(table, { state: "failed" });
       const partial = (error as { partial?: Partial<TableResult> }).partial ?? {};
-      results.push({
-        namespace: request.namespace,
-        table,
-        files: 0,
-        reusedFiles: 0,
-        bytes: 0,
-        ...partial,
-        ok: false,
-        error,
-        ms: now() - start,
-      });
+      const base = { namespace: request.namespace, table, files: 0, reusedFiles: 0, bytes: 0 };
+      return { ...base, ...partial, ok: false, error, ms: now() - start };
     }
-  }
-  return results;
+  }));
+  const thrown = settled.find((s) => s.status === "rejected");
+  if (thrown) throw (thrown as PromiseRejectedResult).reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<TableResult>).value);
 }

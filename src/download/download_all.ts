@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { describeError, InterruptedError } from "../errors.ts";
+import { Semaphore } from "./semaphore.ts";
 import {
   type DownloadedFile,
   downloadObject,
@@ -36,6 +37,8 @@ export interface DownloadAllOptions extends Omit<DownloadObjectOptions, "refresh
   refreshUrl: (id: string) => Promise<string>;
   onBytes?: (bytes: number) => void;
   onResult?: (result: DownloadResult) => void;
+  /** download slots shared with other tables; each object holds one while it downloads */
+  slots?: Semaphore;
 }
 
 /** Runs `worker` over `items` with at most `limit` at once, in order of start. */
@@ -94,38 +97,40 @@ export async function downloadAll(
 ): Promise<DownloadResult[]> {
   const results = new Map<string, DownloadResult>();
   const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
-  await runPool(tasks, options.concurrency ?? 8, async (task) => {
-    if (options.signal?.aborted) throw new InterruptedError();
-    const path = join(directory, task.fileName);
-    let result: DownloadResult;
-    try {
-      const existing = await reusable(task, path, fetcher, options.signal).catch(() => undefined);
-      if (existing) {
-        options.onBytes?.(existing.size);
-        result = {
-          id: task.id,
-          fileName: task.fileName,
-          ok: true,
-          reused: true,
-          path,
-          ...existing,
-        };
-      } else {
-        const file = await downloadObject(task.url, path, {
-          ...options,
-          refreshUrl: () => options.refreshUrl(task.id),
-        });
-        result = { id: task.id, fileName: task.fileName, ok: true, reused: false, ...file };
+  const slots = options.slots ?? new Semaphore(options.concurrency ?? 8);
+  await runPool(tasks, options.concurrency ?? 8, (task) =>
+    slots.run(async () => {
+      if (options.signal?.aborted) throw new InterruptedError();
+      const path = join(directory, task.fileName);
+      let result: DownloadResult;
+      try {
+        const existing = await reusable(task, path, fetcher, options.signal).catch(() => undefined);
+        if (existing) {
+          options.onBytes?.(existing.size);
+          result = {
+            id: task.id,
+            fileName: task.fileName,
+            ok: true,
+            reused: true,
+            path,
+            ...existing,
+          };
+        } else {
+          const file = await downloadObject(task.url, path, {
+            ...options,
+            refreshUrl: () => options.refreshUrl(task.id),
+          });
+          result = { id: task.id, fileName: task.fileName, ok: true, reused: false, ...file };
+        }
+      } catch (error) {
+        if (error instanceof InterruptedError || options.signal?.aborted) {
+          throw new InterruptedError();
+        }
+        options.logger.error(`${task.fileName}: ${describeError(error)}`);
+        result = { id: task.id, fileName: task.fileName, ok: false, error };
       }
-    } catch (error) {
-      if (error instanceof InterruptedError || options.signal?.aborted) {
-        throw new InterruptedError();
-      }
-      options.logger.error(`${task.fileName}: ${describeError(error)}`);
-      result = { id: task.id, fileName: task.fileName, ok: false, error };
-    }
-    results.set(task.id, result);
-    options.onResult?.(result);
-  });
+      results.set(task.id, result);
+      options.onResult?.(result);
+    }));
   return tasks.map((task) => results.get(task.id)!);
 }

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../support/assert.ts";
+import { assertEquals, assertThrows } from "../support/assert.ts";
 import {
   parseErrorBody,
   parseJob,
@@ -34,28 +34,12 @@ Deno.test("parseJob() reads every state and ignores unknown keys", () => {
   assertEquals(parseJob({ id: "j", status: "complete", objects: [] }).objects, []);
 });
 
-Deno.test("parsers throw SyntaxError for answers of the wrong shape", async () => {
-  await assertRejects(
-    async () => parseJob({ id: "j", status: "done" }),
-    SyntaxError,
-    'unknown status "done"',
-  );
-  await assertRejects(
-    async () => parseJob([]),
-    SyntaxError,
-    "Cannot read the job: expected a JSON object",
-  );
-  await assertRejects(
-    async () => parseTables({ tables: [1] }),
-    SyntaxError,
-    "expected tables to be strings",
-  );
-  await assertRejects(
-    async () => parseObjectUrls({ urls: { a: {} } }),
-    SyntaxError,
-    "the URL of a",
-  );
-  await assertRejects(async () => parseToken({}), SyntaxError, "access_token");
+Deno.test("parsers throw SyntaxError for answers of the wrong shape", () => {
+  assertThrows(() => parseJob({ id: "j", status: "done" }), SyntaxError, 'unknown status "done"');
+  assertThrows(() => parseJob([]), SyntaxError, "Cannot read the job: expected a JSON object");
+  assertThrows(() => parseTables({ tables: [1] }), SyntaxError, "expected tables to be strings");
+  assertThrows(() => parseObjectUrls({ urls: { a: {} } }), SyntaxError, "the URL of a");
+  assertThrows(() => parseToken({}), SyntaxError, "access_token");
 });
 
 Deno.test("parseErrorBody() reads the DAP envelope, gateway messages, S3 XML and anything else", () => {

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../support/assert.ts";
-import { planFileNames, safeFileName, urlFileName } from "../../src/download/plan_downloads.ts";
+import { planFileNames, urlFileName } from "../../src/download/plan_downloads.ts";
+import { safeFileName } from "../../src/safe_file_name.ts";
 
 const u = (path: string) => `https://s3.example/bucket/${path}?X-Amz-Signature=abc`;
 

@@ -48,7 +48,18 @@ for (
   ]]
 ) {
   Deno.test(`fault matrix (${format}): a faulty run is byte-identical to a clean one, and leaks nothing`, async () => {
-    const args = ["snapshot", "--namespace", "canvas", "--table", TABLES, "--format", format];
+    // Retried job creations count against the documented 5/min: loosen it so the suite stays quick.
+    const args = [
+      "snapshot",
+      "--namespace",
+      "canvas",
+      "--table",
+      TABLES,
+      "--format",
+      format,
+      "--rate-limits",
+      "query=100/1s",
+    ];
     const clean = await Deno.makeTempDir({ prefix: "dap-clean-" });
     {
       await using server = serveEmulator(BASE);
@@ -186,7 +197,8 @@ Deno.test("hostile object names stay inside the output directory under safe, dis
   assertEquals(new Set(names.map((n) => n.toLowerCase())).size, HOSTILE.length);
   for (const name of names) {
     assert(
-      !/[\u0000-\u001f/\\]/.test(name) && !name.startsWith(".") && !/\.partial$/.test(name),
+      !/[/\\]/.test(name) && ![...name].some((c) => c.charCodeAt(0) < 0x20) &&
+        !name.startsWith(".") && !/\.partial$/.test(name),
       name,
     );
     assert(new TextEncoder().encode(name).length <= 200, name);

@@ -149,6 +149,8 @@ Deno.test("dap snapshot --table all lists the namespace and fetches every table"
       "--format",
       "csv",
       "--json",
+      "--rate-limits",
+      "query=100/1s,tables=100/1s",
     ],
     demoEnv(server.url),
   );

@@ -51,3 +51,19 @@ export async function assertRejects<E extends Error>(
   }
   throw new nodeAssert.AssertionError({ message: `expected a rejection with ${type.name}` });
 }
+
+/** Returns the error `fn` throws; fails unless it is of `type` and includes `includes`. */
+export function assertThrows<E extends Error>(
+  fn: () => unknown,
+  type: new (...args: never[]) => E,
+  includes?: string,
+): E {
+  try {
+    fn();
+  } catch (error) {
+    nodeAssert.ok(error instanceof type, `expected ${type.name}, got ${error}`);
+    if (includes !== undefined) assertStringIncludes((error as Error).message, includes);
+    return error as E;
+  }
+  throw new nodeAssert.AssertionError({ message: `expected a throw of ${type.name}` });
+}

@@ -1,0 +1,60 @@
+/**
+ * Reads manifests back, for incremental runs that start where the last run
+ * ended: a manifest named on the command line, or the latest one of a table
+ * in the output directory.
+ */
+import { join } from "node:path";
+import { UsageError } from "../errors.ts";
+import { type Manifest, MANIFEST_NAME } from "./write_manifest.ts";
+
+/** Where the next incremental should start: the manifest's `until`, or its snapshot `at`. */
+export function manifestEnd(manifest: Manifest): string | undefined {
+  return manifest.until ?? manifest.at;
+}
+
+/** Reads and checks one manifest file. */
+export async function readManifest(path: string): Promise<Manifest> {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await Deno.readTextFile(path));
+  } catch (error) {
+    const reason = error instanceof SyntaxError
+      ? "it is not JSON"
+      : (error as Error).message.split(" (os error")[0];
+    throw new UsageError(`Cannot read manifest ${path}: ${reason}`);
+  }
+  if (!manifest || typeof manifest.table !== "string" || !manifestEnd(manifest)) {
+    throw new UsageError(`Cannot read manifest ${path}: it has no table and no 'at' or 'until'`);
+  }
+  return manifest;
+}
+
+/** The latest manifest (by `until`/`at`) of a table under `directory`, or undefined. */
+export async function findLatestManifest(
+  directory: string,
+  namespace: string,
+  table: string,
+): Promise<{ path: string; manifest: Manifest } | undefined> {
+  let best: { path: string; manifest: Manifest; end: number } | undefined;
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(directory));
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory || !entry.name.startsWith("job_")) continue;
+    const path = join(directory, entry.name, MANIFEST_NAME);
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(await Deno.readTextFile(path));
+    } catch {
+      continue;
+    }
+    if (manifest.namespace !== namespace || manifest.table !== table) continue;
+    const end = Date.parse(manifestEnd(manifest) ?? "");
+    if (Number.isNaN(end)) continue;
+    if (!best || end > best.end) best = { path, manifest, end };
+  }
+  return best && { path: best.path, manifest: best.manifest };
+}
