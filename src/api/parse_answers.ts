@@ -133,8 +133,14 @@ export function parseErrorBody(status: number, text: string): ErrorDetails {
     const body = JSON.parse(text);
     const error = body?.error;
     if (error && typeof error === "object") {
+      // OutOfRangeError and SnapshotRequiredError say which range is allowed.
+      const range = typeof error.since === "string"
+        ? ` (allowed range: since ${error.since}${
+          typeof error.until === "string" ? ` until ${error.until}` : ""
+        })`
+        : "";
       return {
-        message: optionalString(error.message) ?? `HTTP ${status}`,
+        message: (optionalString(error.message) ?? `HTTP ${status}`) + range,
         type: optionalString(error.type),
         uuid: optionalString(error.uuid),
       };
