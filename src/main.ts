@@ -23,12 +23,17 @@ const onSignal = () => {
 Deno.addSignalListener("SIGINT", onSignal);
 if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", onSignal);
 
+/** The only environment variables the program reads (the compiled binary may read no others). */
+const ENV_NAMES = ["DAP_API_URL", "DAP_CLIENT_ID", "DAP_CLIENT_SECRET", "NO_PROGRESS"] as const;
+
+const env = Object.fromEntries(ENV_NAMES.map((name) => [name, Deno.env.get(name)]));
+
 const code = await runCli({
   args: Deno.args,
-  env: Deno.env.toObject(),
+  env,
   stdout: (text) => writeAll(Deno.stdout, text),
   stderr: (text) => writeAll(Deno.stderr, text),
-  isTerminal: Deno.stderr.isTerminal() && !Deno.env.get("NO_PROGRESS"),
+  isTerminal: Deno.stderr.isTerminal() && !env.NO_PROGRESS,
   columns: Deno.stderr.isTerminal() ? Deno.consoleSize().columns : undefined,
   signal: controller.signal,
 });

@@ -195,8 +195,8 @@ export class ApiClient {
       } catch (error) {
         if (signal?.aborted) throw new InterruptedError();
         const reason = networkReason(error);
-        // A refused or unresolvable host rarely heals in seconds: fewer attempts.
-        if (attempt >= Math.min(3, retry.maxAttempts)) {
+        // A refused or unresolvable host rarely heals in seconds: fewer attempts; TLS never does.
+        if (attempt >= Math.min(3, retry.maxAttempts) || reason.startsWith("TLS")) {
           throw new ApiError(
             `Cannot ${spec.purpose}: cannot reach ${this.#o.baseUrl.origin} (${reason})`,
             { status: 0, cause: error },
@@ -331,6 +331,9 @@ export function networkReason(error: unknown): string {
   if (/dns|lookup|not known|ENOTFOUND|name resolution/i.test(text)) return "host name not found";
   if (/reset|closed|broken pipe|EOF/i.test(text)) return "connection reset";
   if (/timed? ?out/i.test(text)) return "timed out";
-  if (/certificate|tls|ssl/i.test(text)) return "TLS error";
+  if (/UnknownIssuer|self.signed|certificate/i.test(text)) {
+    return "TLS error: the server's certificate is not trusted; set DENO_CERT to your CA bundle";
+  }
+  if (/tls|ssl|handshake/i.test(text)) return "TLS error";
   return text.split("\n")[0]!.slice(0, 200);
 }

@@ -11,18 +11,26 @@ export interface EmulatorServer extends AsyncDisposable {
 
 /** Starts an emulator on 127.0.0.1 (port 0 picks a free port). */
 export function serveEmulator(
-  options: EmulatorOptions & { port?: number; signal?: AbortSignal } = {},
+  options: EmulatorOptions & {
+    port?: number;
+    signal?: AbortSignal;
+    tls?: { cert: string; key: string };
+  } = {},
 ): EmulatorServer {
   const emulator = new Emulator(options);
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: options.port ?? 0,
+    ...(options.tls ?? {}),
     signal: options.signal,
     onListen: () => {},
     onError: (error) =>
       new Response(JSON.stringify({ message: `emulator error: ${error}` }), { status: 500 }),
   }, emulator.handler);
-  const url = `http://127.0.0.1:${server.addr.port}`;
+  // With TLS the certificate names localhost, so the URL does too.
+  const url = options.tls
+    ? `https://localhost:${server.addr.port}`
+    : `http://127.0.0.1:${server.addr.port}`;
   const close = async () => {
     await server.shutdown().catch(() => {});
   };
