@@ -254,7 +254,7 @@ async function appendBody(
   }
   try {
     if (!response.body) return;
-    for await (const chunk of response.body) {
+    for await (const chunk of readChunks(response.body)) {
       try {
         for (let written = 0; written < chunk.length;) {
           written += await file.write(chunk.subarray(written));
@@ -266,6 +266,37 @@ async function appendBody(
     }
   } finally {
     file.close();
+  }
+}
+
+/** Read size for byte streams: large reads mean fewer writes and no garbage per chunk. */
+const READ_BYTES = 1 << 20;
+
+/**
+ * The chunks of a body. A byte stream (what fetch gives) is read into one
+ * reused 1 MiB buffer, so memory stays flat whatever the object size; the
+ * chunk handed out is only valid until the next one is asked for. Other
+ * streams are read as they come.
+ */
+async function* readChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = body.getReader({ mode: "byob" });
+  } catch {
+    yield* body;
+    return;
+  }
+  try {
+    let buffer = new Uint8Array(READ_BYTES);
+    for (;;) {
+      const { done, value } = await reader.read(buffer);
+      if (done || !value) return;
+      yield value;
+      buffer = new Uint8Array(value.buffer);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+    reader.releaseLock();
   }
 }
 

@@ -19,7 +19,7 @@ import {
   type FaultRule,
 } from "./faults.ts";
 import { hashOf, Random } from "./random.ts";
-import { type DapRecord, generateRecord, isDeleted, type RowSource, rowTimestamp } from "./rows.ts";
+import { generateRecord, isDeleted, type RowSource, rowTimestamp } from "./rows.ts";
 
 /** A client id and secret the emulator accepts. */
 export interface Credential {
@@ -81,6 +81,11 @@ export interface EmulatorOptions {
   gzipLevel?: number;
   /** bytes of encoded objects kept in memory @default 256 MiB */
   cacheBytes?: number;
+  /**
+   * Benchmarks: every job has exactly `objects` objects of `objectBytes` opaque
+   * bytes each (fast to make, not records), so the server is not the bottleneck.
+   */
+  synthetic?: { objects: number; objectBytes: number };
   /** the file name in an object's URL (tests give hostile ones) @default `part-<n>-<uuid>-c000.<ext>` */
   objectFileName?: (index: number, standard: string) => string;
   /** clock @default Date.now */
@@ -175,9 +180,10 @@ export class Emulator {
   /** faults injected so far, by kind (status faults as `status <n>`) */
   readonly faultsInjected = new Map<string, number>();
   readonly handler: Handler;
-  readonly #o: Required<Omit<EmulatorOptions, "chaos" | "objectFileName">> & {
+  readonly #o: Required<Omit<EmulatorOptions, "chaos" | "objectFileName" | "synthetic">> & {
     chaos?: ChaosOptions;
     objectFileName?: EmulatorOptions["objectFileName"];
+    synthetic?: EmulatorOptions["synthetic"];
   };
   readonly #signingKey: string;
   readonly #jobs = new Map<string, JobEntry>();
@@ -585,25 +591,30 @@ export class Emulator {
     const source = this.#source(job);
     const rows: number[] = [];
     const until = job.until ?? this.#o.dataAt;
-    for (let i = 0; i < this.#o.rows; i++) {
-      if (job.since === undefined) {
-        if (!isDeleted(source, i)) rows.push(i);
-      } else {
-        const ts = rowTimestamp(source, i);
-        if (ts > job.since && ts <= until) rows.push(i);
+    if (this.#o.synthetic) {
+      for (let i = 0; i < this.#o.synthetic.objects; i++) rows.push(i);
+    } else {
+      for (let i = 0; i < this.#o.rows; i++) {
+        if (job.since === undefined) {
+          if (!isDeleted(source, i)) rows.push(i);
+        } else {
+          const ts = rowTimestamp(source, i);
+          if (ts > job.since && ts <= until) rows.push(i);
+        }
       }
     }
+    const perObject = this.#o.synthetic ? 1 : this.#o.rowsPerObject;
     const random = new Random(hashOf(this.#o.seed, job.key));
     const runId = random.uuid();
     const objects: ObjectEntry[] = [];
-    for (let start = 0; start < rows.length; start += this.#o.rowsPerObject) {
+    for (let start = 0; start < rows.length; start += perObject) {
       const part = String(objects.length).padStart(5, "0");
       const standard = `part-${part}-${runId}-c000.${EXTENSIONS[job.format]}`;
       const fileName = this.#o.objectFileName?.(objects.length, standard) ?? standard;
       objects.push({
         id: `${job.id}/${this.#o.objectFileName ? part : fileName}`,
         fileName,
-        rows: rows.slice(start, start + this.#o.rowsPerObject),
+        rows: rows.slice(start, start + perObject),
       });
     }
     job.objects = objects;
@@ -711,12 +722,13 @@ export class Emulator {
       return cached;
     }
     const source = this.#source(job);
-    const records: DapRecord[] = object.rows.map((i) => generateRecord(source, i));
-    const bytes = encodeObject(records, source.spec, {
-      format: job.format,
-      mode: job.mode,
-      gzipLevel: this.#o.gzipLevel,
-    });
+    const bytes = this.#o.synthetic
+      ? this.#syntheticBytes(object.rows[0] ?? 0, this.#o.synthetic.objectBytes)
+      : encodeObject(object.rows.map((i) => generateRecord(source, i)), source.spec, {
+        format: job.format,
+        mode: job.mode,
+        gzipLevel: this.#o.gzipLevel,
+      });
     const entry = { bytes, md5: createHash("md5").update(bytes).digest("hex") };
     this.#cache.set(key, entry);
     this.#cacheSize += bytes.length;
@@ -726,6 +738,24 @@ export class Emulator {
       this.#cacheSize -= old.bytes.length;
     }
     return entry;
+  }
+
+  #block?: Uint8Array;
+
+  /** Opaque bytes: a seeded 1 MiB block repeated, stamped with the object's index. */
+  #syntheticBytes(index: number, size: number): Uint8Array {
+    if (!this.#block) {
+      const random = new Random(this.#o.seed);
+      const words = new Uint32Array(1 << 18);
+      for (let i = 0; i < words.length; i++) words[i] = random.int(0x100000000);
+      this.#block = new Uint8Array(words.buffer);
+    }
+    const bytes = new Uint8Array(size);
+    for (let offset = 0; offset < size; offset += this.#block.length) {
+      bytes.set(this.#block.subarray(0, Math.min(this.#block.length, size - offset)), offset);
+    }
+    new DataView(bytes.buffer).setUint32(0, index);
+    return bytes;
   }
 
   /** The bytes of an object as served, for tests comparing files on disk. */
@@ -785,7 +815,9 @@ export class Emulator {
     }
     headers["content-length"] = String(end - start);
     if (request.method === "HEAD") return new Response(null, { status, headers });
-    return new Response(this.#body(served.subarray(start, end), fault, start), { status, headers });
+    const body = served.subarray(start, end);
+    if (!fault) return new Response(body as Uint8Array<ArrayBuffer>, { status, headers });
+    return new Response(this.#body(body, fault, start), { status, headers });
   }
 
   #body(bytes: Uint8Array, fault: Fault | undefined, offset: number): ReadableStream<Uint8Array> {
