@@ -17,6 +17,9 @@ export interface ExportFlags {
   concurrency: string;
   rateLimits?: string;
   json?: boolean;
+  merge?: boolean;
+  mode: string;
+  codec: string;
 }
 
 /** The flags of `incremental`. */
@@ -53,6 +56,8 @@ export interface ProgramOutput {
 
 /** Default download concurrency (see README, "Choosing --concurrency"). */
 export const DEFAULT_CONCURRENCY = 8;
+/** Default Parquet codec for merged files (see README, "Merged output"). */
+export const DEFAULT_CODEC = "zstd";
 
 type AnyCommand = Command<[], Record<string, unknown>, Record<string, unknown>>;
 
@@ -83,7 +88,21 @@ function withExportOptions(command: AnyCommand): AnyCommand {
       "--rate-limits <limits>",
       "override API rate limits, e.g. query=5/60s,job=500/60s,urls=200/60s",
     )
-    .option("--json", "print a machine-readable run summary on stdout") as unknown as AnyCommand;
+    .option("--json", "print a machine-readable run summary on stdout")
+    .option(
+      "--merge",
+      "write one file per table, <output-directory>/<namespace>/<table>.<ext>, in --format",
+    )
+    .option(
+      "--mode <mode>",
+      "with --merge, CSV/TSV nested objects: expanded (dotted columns) or condensed (JSON)",
+      "expanded",
+    )
+    .option(
+      "--codec <codec>",
+      "with --merge --format parquet: zstd, snappy, gzip or none",
+      DEFAULT_CODEC,
+    ) as unknown as AnyCommand;
 }
 
 function subcommand<F>(

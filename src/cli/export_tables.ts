@@ -15,6 +15,9 @@ import { ApiError, AuthError, DownloadError, InterruptedError, UsageError } from
 import { abortableSleep } from "../retry.ts";
 import { waitForJob } from "../job/wait_for_job.ts";
 import { type Manifest, writeManifest } from "../output/write_manifest.ts";
+import { type FlattenMode, flattenSchema } from "../output/flatten_schema.ts";
+import { MERGE_EXTENSIONS, type MergeFormat, mergeParts } from "../output/merge_parts.ts";
+import type { Codec } from "../output/parquet_sink.ts";
 import type { Logger } from "../report/logger.ts";
 import type { ProgressBoard } from "../report/progress.ts";
 import type { TableResult } from "../report/run_summary.ts";
@@ -31,6 +34,8 @@ export interface ExportRequest {
   outputDirectory: string;
   /** objects downloaded at once */
   concurrency: number;
+  /** one merged file per table instead of the parts as served */
+  merge?: { format: MergeFormat; mode: FlattenMode; codec: Codec };
 }
 
 /** Collaborators of an export. */
@@ -134,7 +139,17 @@ async function exportTable(
   const { client, logger, board } = deps;
   const name = `${request.namespace}.${table}`;
   const job: Job = await runJob(request, table, deps);
-  const directory = join(request.outputDirectory, `job_${safeFileName(job.id, "unnamed")}`);
+  const jobDirectory = `job_${safeFileName(job.id, "unnamed")}`;
+  // Merged runs keep their verified parts out of sight until the merge replaces them.
+  const directory = request.merge
+    ? join(
+      request.outputDirectory,
+      safeFileName(request.namespace, "namespace"),
+      ".parts",
+      safeFileName(table, "table"),
+      jobDirectory,
+    )
+    : join(request.outputDirectory, jobDirectory);
   await makeDirectory(directory);
   const urls = job.objects.length > 0 ? await objectUrls(client, job.objects) : new Map();
   const names = planFileNames(job.objects.map((id) => ({ id, url: urls.get(id)! })));
@@ -194,8 +209,68 @@ async function exportTable(
     completed_at: new Date((deps.now ?? Date.now)()).toISOString(),
     files: done.map((r) => ({ name: r.fileName, object_id: r.id, size: r.size, md5: r.md5 })),
   };
+  if (request.merge) {
+    return await mergeTable(request, table, deps, { job, manifest, directory, base });
+  }
   const manifestPath = await writeManifest(directory, manifest);
   return { ...base, ok: true, manifest: manifestPath };
+}
+
+/** Merges a table's verified parts into one file, writes its manifest, and removes the parts. */
+async function mergeTable(
+  request: ExportRequest,
+  table: string,
+  deps: ExportDeps,
+  done: { job: Job; manifest: Manifest; directory: string; base: Omit<TableResult, "ms" | "ok"> },
+): Promise<Omit<TableResult, "ms">> {
+  const merge = request.merge!;
+  const { client, logger, board } = deps;
+  board.update(table, { state: "merging" });
+  const { schema } = await client.getSchema(request.namespace, table);
+  const columns = flattenSchema(schema, merge.mode);
+  const namespaceDirectory = join(
+    request.outputDirectory,
+    safeFileName(request.namespace, "namespace"),
+  );
+  const destination = join(
+    namespaceDirectory,
+    `${safeFileName(table, "table")}.${MERGE_EXTENSIONS[merge.format]}`,
+  );
+  const parts = done.manifest.files.map((f) => join(done.directory, f.name));
+  logger.info(`${request.namespace}.${table}: merging ${parts.length} part(s) into ${destination}`);
+  const merged = await mergeParts(parts, destination, { ...merge, columns, signal: deps.signal });
+  const manifest: Manifest = {
+    ...done.manifest,
+    format: merge.format,
+    merged: {
+      file: merged.path,
+      rows: merged.rows,
+      size: merged.size,
+      mode: merge.mode,
+      codec: merge.codec,
+    },
+  };
+  const manifestPath = await writeManifest(
+    namespaceDirectory,
+    manifest,
+    `.${safeFileName(table, "table")}.dap-manifest.json`,
+  );
+  await Deno.remove(done.directory, { recursive: true });
+  await Deno.remove(join(namespaceDirectory, ".parts", safeFileName(table, "table"))).catch(
+    () => {},
+  );
+  await Deno.remove(join(namespaceDirectory, ".parts")).catch(() => {});
+  return {
+    ...done.base,
+    ok: true,
+    directory: namespaceDirectory,
+    manifest: manifestPath,
+    files: 1,
+    reusedFiles: 0,
+    bytes: merged.size,
+    rows: merged.rows,
+    mergedPath: merged.path,
+  };
 }
 
 /** Resolves `all` into the namespace's table list. */

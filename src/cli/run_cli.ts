@@ -10,6 +10,7 @@ import { describeError, EXIT, exitCodeFor, InterruptedError, UsageError } from "
 import type { PollSchedule } from "../job/poll_schedule.ts";
 import { findLatestManifest, manifestEnd, readManifest } from "../output/find_manifest.ts";
 import { writeSchemaFile } from "../output/write_schema_file.ts";
+import { type Codec, CODECS } from "../output/parquet_sink.ts";
 import { Logger } from "../report/logger.ts";
 import { ProgressBoard } from "../report/progress.ts";
 import { runExitCode, runSummaryJson, summaryLine } from "../report/run_summary.ts";
@@ -128,15 +129,19 @@ async function runExport(
   const { client, logger, board } = session;
   await checkOutputDirectory(flags.outputDirectory);
   await client.authenticate();
+  const merge = flags.merge ? parseMerge(flags) : undefined;
   const request: ExportRequest = {
     namespace: flags.namespace,
     tables,
     queryFor: () => ({ format: "jsonl" }),
     outputDirectory: flags.outputDirectory,
     concurrency,
+    merge,
   };
   const names = await resolveTableNames(request, client);
-  request.queryFor = await queryFor(session, names);
+  const bodyFor = await queryFor(session, names);
+  // A merge asks for JSONL, which is lossless and carries the full structure, and converts locally.
+  request.queryFor = merge ? (table) => ({ ...bodyFor(table), format: "jsonl" }) : bodyFor;
   const results = await exportTables(request, names, {
     client,
     logger,
@@ -151,6 +156,19 @@ async function runExport(
   if (flags.json) deps.stdout(logger.redact(runSummaryJson(results)));
   logger.debug(`API calls: ${JSON.stringify(Object.fromEntries(client.calls))}`);
   return runExitCode(results);
+}
+
+/** Reads --format, --mode and --codec for a merged run. */
+function parseMerge(flags: ExportFlags): NonNullable<ExportRequest["merge"]> {
+  const format = parseFormat(flags.format);
+  if (flags.mode !== "expanded" && flags.mode !== "condensed") {
+    throw new UsageError(`Cannot use --mode '${flags.mode}': use expanded or condensed`);
+  }
+  const codec = flags.codec.toLowerCase() as Codec;
+  if (!CODECS.includes(codec)) {
+    throw new UsageError(`Cannot use --codec '${flags.codec}': use ${CODECS.join(", ")}`);
+  }
+  return { format, mode: flags.mode, codec };
 }
 
 function snapshot(flags: ExportFlags & GlobalFlags, deps: CliDeps): Promise<number> {

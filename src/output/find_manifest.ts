@@ -36,6 +36,18 @@ export async function findLatestManifest(
   table: string,
 ): Promise<{ path: string; manifest: Manifest } | undefined> {
   let best: { path: string; manifest: Manifest; end: number } | undefined;
+  const consider = (path: string, manifest: Manifest) => {
+    if (manifest.namespace !== namespace || manifest.table !== table) return;
+    const end = Date.parse(manifestEnd(manifest) ?? "");
+    if (!Number.isNaN(end) && (!best || end > best.end)) best = { path, manifest, end };
+  };
+  // A merged run's manifest sits beside its file: <dir>/<namespace>/.<table>.dap-manifest.json
+  const merged = join(directory, namespace, `.${table}.dap-manifest.json`);
+  try {
+    consider(merged, JSON.parse(await Deno.readTextFile(merged)));
+  } catch {
+    // no merged manifest, or an unreadable one: the job directories may still have one
+  }
   let entries: Deno.DirEntry[];
   try {
     entries = await Array.fromAsync(Deno.readDir(directory));
@@ -51,10 +63,7 @@ export async function findLatestManifest(
     } catch {
       continue;
     }
-    if (manifest.namespace !== namespace || manifest.table !== table) continue;
-    const end = Date.parse(manifestEnd(manifest) ?? "");
-    if (Number.isNaN(end)) continue;
-    if (!best || end > best.end) best = { path, manifest, end };
+    consider(path, manifest);
   }
   return best && { path: best.path, manifest: best.manifest };
 }

@@ -30,12 +30,19 @@ export interface Manifest {
   until?: string;
   schema_version?: number;
   completed_at: string;
+  /** the parts as served (for merged runs: the parts the merged file was made from) */
   files: ManifestFile[];
+  /** merged runs: the one file per table */
+  merged?: { file: string; rows: number; size: number; mode: string; codec: string };
 }
 
 /** Writes the manifest atomically (`.partial`, then rename); returns its path. */
-export async function writeManifest(directory: string, manifest: Manifest): Promise<string> {
-  const path = join(directory, MANIFEST_NAME);
+export async function writeManifest(
+  directory: string,
+  manifest: Manifest,
+  name = MANIFEST_NAME,
+): Promise<string> {
+  const path = join(directory, name);
   await Deno.writeTextFile(`${path}.partial`, JSON.stringify(manifest, null, 2) + "\n");
   await Deno.rename(`${path}.partial`, path);
   return path;

@@ -13,6 +13,7 @@ export type TableState =
   | "waiting"
   | "running"
   | "downloading"
+  | "merging"
   | "done"
   | "failed";
 

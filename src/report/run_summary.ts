@@ -15,6 +15,9 @@ export interface TableResult {
   bytes: number;
   ms: number;
   error?: unknown;
+  /** merged runs: rows written and the file */
+  rows?: number;
+  mergedPath?: string;
 }
 
 /** "canvas.courses: 4 files, 1.2 MiB in 2.1s -> downloads/job_x" or the failure. */
@@ -22,6 +25,11 @@ export function summaryLine(result: TableResult): string {
   const name = `${result.namespace}.${result.table}`;
   if (!result.ok) {
     return `${name}: FAILED after ${formatDuration(result.ms)}: ${describeError(result.error)}`;
+  }
+  if (result.mergedPath !== undefined) {
+    return `${name}: ${result.rows} rows, ${formatBytes(result.bytes)} in ${
+      formatDuration(result.ms)
+    } -> ${result.mergedPath}`;
   }
   const reused = result.reusedFiles > 0 ? ` (${result.reusedFiles} already complete)` : "";
   return `${name}: ${result.files} file${result.files === 1 ? "" : "s"}${reused}, ${
