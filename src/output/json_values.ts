@@ -27,7 +27,7 @@ export function parseJsonLossless(text: string): JsonValue {
   );
 }
 
-/** Compact JSON text of a value; bigints as digits, null object members left out (as DAP does). */
+/** Compact JSON text of a value, bigints as digits. */
 export function stringifyJson(value: JsonValue): string {
   if (value === null) return "null";
   switch (typeof value) {
@@ -41,9 +41,7 @@ export function stringifyJson(value: JsonValue): string {
   if (Array.isArray(value)) return `[${value.map(stringifyJson).join(",")}]`;
   let out = "";
   for (const key in value) {
-    const member = value[key]!;
-    if (member === null) continue;
-    out += `${out ? "," : ""}${JSON.stringify(key)}:${stringifyJson(member)}`;
+    out += `${out ? "," : ""}${JSON.stringify(key)}:${stringifyJson(value[key]!)}`;
   }
   return `{${out}}`;
 }

@@ -75,6 +75,23 @@ export function dateDays(text: string): number {
   return Math.floor(ms / 86_400_000);
 }
 
+const rawJson = (JSON as unknown as { rawJSON: (text: string) => unknown }).rawJSON;
+
+/**
+ * hyparquet-writer stringifies JSON columns itself and would round bigints to
+ * numbers; raw JSON numbers (JSON.rawJSON) pass through it exactly.
+ */
+function withRawIntegers(value: JsonValue): unknown {
+  if (typeof value === "bigint") return rawJson(value.toString());
+  if (Array.isArray(value)) return value.map(withRawIntegers);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key in value) out[key] = withRawIntegers(value[key]!);
+    return out;
+  }
+  return value;
+}
+
 function cell(column: FlatColumn, value: JsonValue): unknown {
   if (value === null) return null;
   switch (column.type) {
@@ -85,7 +102,7 @@ function cell(column: FlatColumn, value: JsonValue): unknown {
     case "date":
       return dateDays(value as string);
     case "json":
-      return stringifyJson(value);
+      return withRawIntegers(value);
     case "string":
       return typeof value === "string" ? value : stringifyJson(value);
     default:
