@@ -8,6 +8,7 @@
  *   --runs N          repetitions of each measurement (default 3)
  *   --concurrency N   download concurrency for dap and curl (default 8)
  *   --sweep           also time dap at concurrency 1, 2, 4, 8, 16, 32
+ *   --merge-rows N    rows of the table merged in section 6 (default 2000000)
  *   --quick           small sizes, for a smoke run
  */
 import { parseArgs } from "node:util";
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     concurrency: { type: "string", default: "8" },
     sweep: { type: "boolean", default: false },
+    "merge-rows": { type: "string", default: "2000000" },
     quick: { type: "boolean", default: false },
   },
 });
@@ -32,6 +34,7 @@ const SIZE_MB = values.quick ? 64 : Number(values.size);
 const OBJECTS = values.quick ? 16 : Number(values.objects);
 const RUNS = Math.max(1, Number(values.runs));
 const CONCURRENCY = Number(values.concurrency);
+const MERGE_ROWS = values.quick ? 100_000 : Number(values["merge-rows"]);
 const WORK = join(Deno.cwd(), ".bench");
 const BUNDLE = join(WORK, "dap.js");
 const encoder = new TextEncoder();
@@ -381,6 +384,116 @@ say();
     } min against ${(median(official) * scale / 60).toFixed(1)} min`,
   );
   await fresh(join(WORK, "out"));
+  say();
+}
+
+// 6. Merged output ------------------------------------------------------------------
+{
+  say(
+    `## 6. --merge of canvas.wiki_pages, ${
+      MERGE_ROWS.toLocaleString("en")
+    } rows: rows per second and peak RSS per format`,
+  );
+  await using server = serveEmulator({
+    rows: MERGE_ROWS,
+    rowsPerObject: 100_000,
+    jobWaitingMs: 0,
+    jobRunningMs: 0,
+    gzipLevel: 1,
+    cacheBytes: 2048 * 1024 * 1024,
+  });
+  const env = { DAP_API_URL: server.url, ...CREDENTIALS };
+  const table = ["--namespace", "canvas", "--table", "wiki_pages"];
+  // Warm the emulator (it generates the rows once) and keep the parts for DuckDB.
+  const parts = await fresh(join(WORK, "parts"));
+  const warm = await timed(Deno.execPath(), [
+    ...DAP_FLAGS,
+    "snapshot",
+    ...table,
+    "--output-directory",
+    parts,
+  ], env);
+  if (warm.code !== 0) throw new Error(warm.stderr);
+  const download = await timed(Deno.execPath(), [
+    ...DAP_FLAGS,
+    "snapshot",
+    ...table,
+    "--output-directory",
+    await fresh(join(WORK, "out")),
+  ], env);
+  say(
+    `download only (parts as served)  ${download.seconds.toFixed(2)} s   peak RSS ${
+      download.rssMb.toFixed(0)
+    } MB`,
+  );
+  const merges = new Map<string, number>();
+  for (
+    const [format, codec] of [
+      ["jsonl", "zstd"],
+      ["csv", "zstd"],
+      ["tsv", "zstd"],
+      ["parquet", "zstd"],
+      ["parquet", "snappy"],
+      ["parquet", "gzip"],
+      ["parquet", "none"],
+    ]
+  ) {
+    const seconds: number[] = [], rss: number[] = [];
+    let size = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const out = await fresh(join(WORK, "out"));
+      const result = await timed(Deno.execPath(), [
+        ...DAP_FLAGS,
+        "snapshot",
+        ...table,
+        "--merge",
+        "--format",
+        format,
+        "--codec",
+        codec,
+        "--output-directory",
+        out,
+      ], env);
+      if (result.code !== 0) throw new Error(result.stderr);
+      seconds.push(result.seconds);
+      rss.push(result.rssMb);
+      size = (await Deno.stat(join(out, "canvas", `wiki_pages.${format}`))).size;
+    }
+    merges.set(`${format}/${codec}`, median(seconds));
+    const label = format === "parquet" ? `parquet ${codec}` : format;
+    say(
+      `${label.padEnd(15)} ${stat(seconds)} s   ${
+        (MERGE_ROWS / median(seconds) / 1000).toFixed(0)
+      }k rows/s   peak RSS ${stat(rss, 0)} MB   ${(size / 1048576).toFixed(0)} MiB`,
+    );
+  }
+  // DuckDB converting the same JSONL parts to Parquet, in this process.
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const duck: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    const started = performance.now();
+    await connection.run(
+      `COPY (SELECT * FROM read_json('${parts}/*/*.json.gz', format='newline_delimited')) TO '${
+        join(WORK, "duck.parquet")
+      }' (FORMAT parquet, COMPRESSION zstd)`,
+    );
+    duck.push((performance.now() - started) / 1000);
+    connection.closeSync();
+    instance.closeSync();
+  }
+  const ours = merges.get("parquet/zstd")!;
+  say(
+    `DuckDB JSONL -> Parquet (zstd), local parts: ${stat(duck)} s   (${
+      (MERGE_ROWS / median(duck) / 1000).toFixed(0)
+    }k rows/s)`,
+  );
+  say(
+    `ratio dap merge to Parquet (download included) / DuckDB: ${(ours / median(duck)).toFixed(2)}`,
+  );
+  await fresh(join(WORK, "out"));
+  await fresh(parts);
   say();
 }
 

@@ -29,6 +29,8 @@ export interface MergeOptions {
   columns: readonly FlatColumn[];
   /** Parquet codec @default "zstd" */
   codec?: Codec;
+  /** Parquet rows per row group at most @default ROW_GROUP_ROWS */
+  rowGroupRows?: number;
   signal?: AbortSignal;
 }
 
@@ -39,13 +41,17 @@ export interface MergeResult {
   size: number;
 }
 
+/** The decompressed bytes of one gzipped part (multi-member gzip included). */
+async function* partBytes(path: string): AsyncGenerator<Uint8Array> {
+  using file = await Deno.open(path, { read: true });
+  yield* Readable.fromWeb(file.readable as never).pipe(createGunzip()) as AsyncIterable<Uint8Array>;
+}
+
 /** The decompressed lines of one gzipped part, in order. */
 export async function* partLines(path: string): AsyncGenerator<string> {
-  using file = await Deno.open(path, { read: true });
-  const gunzip = Readable.fromWeb(file.readable as never).pipe(createGunzip());
   const decoder = new TextDecoder();
   let rest = "";
-  for await (const chunk of gunzip as AsyncIterable<Uint8Array>) {
+  for await (const chunk of partBytes(path)) {
     const text = rest + decoder.decode(chunk, { stream: true });
     const lines = text.split("\n");
     rest = lines.pop()!;
@@ -96,29 +102,57 @@ async function writeRecords(
 ): Promise<number> {
   let rows = 0;
   if (options.format === "parquet") {
-    const sink = new ParquetSink(file, options.columns, { codec: options.codec });
+    const sink = new ParquetSink(file, options.columns, {
+      codec: options.codec,
+      rowGroupRows: options.rowGroupRows,
+    });
     for (const part of parts) {
       for await (const line of partLines(part)) {
-        sink.add(parseRecord(line));
+        sink.add(parseRecord(line), line.length);
         if (++rows % 10_000 === 0 && options.signal?.aborted) throw options.signal.reason;
       }
     }
     sink.close();
     return rows;
   }
+  if (options.format === "jsonl") return await copyLines(parts, file, options.signal);
   const text = new TextSink(file);
-  const encoder = options.format === "jsonl"
-    ? undefined
-    : new DelimitedEncoder(options.columns, options.format);
-  if (encoder) await text.write(encoder.header());
+  const encoder = new DelimitedEncoder(options.columns, options.format);
+  await text.write(encoder.header());
   for (const part of parts) {
     for await (const line of partLines(part)) {
-      // JSONL is lossless as served: lines pass through untouched.
-      await text.write(encoder ? encoder.line(parseRecord(line)) : line + "\n");
+      await text.write(encoder.line(parseRecord(line)));
       if (++rows % 10_000 === 0 && options.signal?.aborted) throw options.signal.reason;
     }
   }
   await text.flush();
+  return rows;
+}
+
+const NEWLINE = 0x0a;
+
+/** JSONL is lossless as served: the decompressed bytes pass through untouched, one line per record. */
+async function copyLines(
+  parts: readonly string[],
+  file: Deno.FsFile,
+  signal?: AbortSignal,
+): Promise<number> {
+  let rows = 0;
+  for (const part of parts) {
+    let last = NEWLINE;
+    for await (const chunk of partBytes(part)) {
+      if (signal?.aborted) throw signal.reason;
+      for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) rows++;
+      for (let written = 0; written < chunk.length;) {
+        written += await file.write(chunk.subarray(written));
+      }
+      if (chunk.length > 0) last = chunk[chunk.length - 1]!;
+    }
+    if (last !== NEWLINE) {
+      await file.write(new Uint8Array([NEWLINE]));
+      rows++;
+    }
+  }
   return rows;
 }
 

@@ -22,8 +22,10 @@ export type Codec = typeof CODECS[number];
 
 const CODEC_NAMES = { zstd: "ZSTD", snappy: "SNAPPY", gzip: "GZIP", none: "UNCOMPRESSED" } as const;
 
-/** Rows per row group: bounded memory, and large enough for good compression. */
-export const ROW_GROUP_ROWS = 50_000;
+/** Rows per row group at most: large enough for good compression. */
+export const ROW_GROUP_ROWS = 100_000;
+/** JSON text per row group at most (buffered as JS values): bounds memory for wide rows. */
+export const ROW_GROUP_BYTES = 16 * 1024 * 1024;
 
 /** The Parquet schema element of a flat column. */
 export function parquetElement(column: FlatColumn): SchemaElement {
@@ -144,7 +146,9 @@ export class ParquetSink {
   readonly #bytes: FileByteWriter;
   readonly #rowGroupRows: number;
   #buffer: unknown[][];
+  /** rows and JSON bytes in the buffer */
   #rows = 0;
+  #bufferedBytes = 0;
 
   constructor(
     file: Deno.FsFile,
@@ -167,13 +171,16 @@ export class ParquetSink {
     });
   }
 
-  /** Adds one record; writes a row group when the buffer is full. */
-  add(record: JsonValue): void {
+  /** Adds one record (`size`: its JSON text length); writes a row group when the buffer is full. */
+  add(record: JsonValue, size = 0): void {
     for (let i = 0; i < this.#columns.length; i++) {
       const column = this.#columns[i]!;
       this.#buffer[i]!.push(cell(column, valueAt(record, column.path)));
     }
-    if (++this.#rows % this.#rowGroupRows === 0) this.#flushGroup();
+    this.#bufferedBytes += size;
+    if (++this.#rows >= this.#rowGroupRows || this.#bufferedBytes >= ROW_GROUP_BYTES) {
+      this.#flushGroup();
+    }
   }
 
   #flushGroup(): void {
@@ -187,6 +194,8 @@ export class ParquetSink {
     this.#writer.write({ columnData, rowGroupSize: count });
     this.#bytes.flush();
     this.#buffer = this.#columns.map(() => []);
+    this.#rows = 0;
+    this.#bufferedBytes = 0;
   }
 
   /** Writes the last row group and the footer. */

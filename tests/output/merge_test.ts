@@ -100,9 +100,11 @@ Deno.test("merged Parquet is typed, keeps int64 beyond 2^53, microseconds, nulls
       format: "parquet",
       columns: flattenSchema(schema, "expanded"),
       codec,
+      rowGroupRows: 2,
     });
     const file = (await Deno.readFile(result.path)).buffer as ArrayBuffer;
     const metadata = parquetMetadata(file);
+    assertEquals(metadata.row_groups.map((g) => g.num_rows), [2n, 1n]);
     const columns = metadata.row_groups[0]!.columns.map((c) => c.meta_data!.codec);
     assertEquals(
       new Set(columns),
