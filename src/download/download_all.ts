@@ -6,14 +6,15 @@
  * MD5 still match what the server announces.
  */
 import { join } from "node:path";
-import { createHash } from "node:crypto";
 import { describeError, InterruptedError } from "../errors.ts";
 import { Semaphore } from "./semaphore.ts";
+import { type HasherFactory, localHasher } from "./md5_hasher.ts";
 import {
   type DownloadedFile,
   downloadObject,
   type DownloadObjectOptions,
   etagMd5,
+  hashFile,
   parseContentRange,
 } from "./download_object.ts";
 
@@ -54,16 +55,13 @@ export async function runPool<T>(
   await Promise.all(lanes);
 }
 
-async function fileMd5(path: string): Promise<{ size: number; md5: string } | undefined> {
+async function fileMd5(
+  path: string,
+  makeHasher: HasherFactory,
+): Promise<{ size: number; md5: string } | undefined> {
   try {
-    using file = await Deno.open(path, { read: true });
-    const hash = createHash("md5");
-    let size = 0;
-    for await (const chunk of file.readable) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
-    return { size, md5: hash.digest("hex") };
+    const { hasher, size } = await hashFile(path, makeHasher);
+    return { size, md5: await hasher.digest() };
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
@@ -75,9 +73,10 @@ async function reusable(
   task: DownloadTask,
   path: string,
   fetcher: typeof fetch,
+  makeHasher: HasherFactory,
   signal?: AbortSignal,
 ): Promise<{ size: number; md5: string } | undefined> {
-  const local = await fileMd5(path);
+  const local = await fileMd5(path, makeHasher);
   if (!local) return undefined;
   // A one-byte GET reveals the size and ETag; pre-signed URLs are signed for GET only.
   const response = await fetcher(task.url, { headers: { range: "bytes=0-0" }, signal });
@@ -104,7 +103,13 @@ export async function downloadAll(
       const path = join(directory, task.fileName);
       let result: DownloadResult;
       try {
-        const existing = await reusable(task, path, fetcher, options.signal).catch(() => undefined);
+        const existing = await reusable(
+          task,
+          path,
+          fetcher,
+          options.hasher ?? localHasher,
+          options.signal,
+        ).catch(() => undefined);
         if (existing) {
           options.onBytes?.(existing.size);
           result = {

@@ -6,7 +6,7 @@
  * verify, mean a fresh download; an expired pre-signed URL is replaced.
  */
 import { withDefaults } from "../defaults.ts";
-import { createHash, type Hash } from "node:crypto";
+import { type Hasher, type HasherFactory, localHasher } from "./md5_hasher.ts";
 import { DownloadError, InterruptedError } from "../errors.ts";
 import type { Logger } from "../report/logger.ts";
 import {
@@ -40,6 +40,8 @@ export interface DownloadObjectOptions {
   idleTimeoutMs?: number;
   /** flush the file to the disk before renaming it @default true */
   fsync?: boolean;
+  /** where MD5s are computed @default localHasher (this thread) */
+  hasher?: HasherFactory;
 }
 
 /** A complete file on disk. */
@@ -66,15 +68,19 @@ export function parseContentRange(
   return { start: Number(match[1]), total: match[3] === "*" ? undefined : Number(match[3]) };
 }
 
-async function hashFile(path: string): Promise<{ hash: Hash; size: number }> {
-  const hash = createHash("md5");
+/** A hasher fed with the bytes already in `path`, and their count. */
+export async function hashFile(
+  path: string,
+  makeHasher: HasherFactory,
+): Promise<{ hasher: Hasher; size: number }> {
+  const hasher = makeHasher();
   let size = 0;
   using file = await Deno.open(path, { read: true });
   for await (const chunk of file.readable) {
-    hash.update(chunk);
+    await hasher.update(chunk);
     size += chunk.length;
   }
-  return { hash, size };
+  return { hasher, size };
 }
 
 async function existingSize(path: string): Promise<number> {
@@ -106,7 +112,8 @@ export async function downloadObject(
   const name = path.split(/[\\/]/).pop() ?? path;
   const partial = `${path}.partial`;
   let offset = await existingSize(partial);
-  let hash: Hash = offset > 0 ? (await hashFile(partial)).hash : createHash("md5");
+  const makeHasher = o.hasher ?? localHasher;
+  let hash: Hasher = offset > 0 ? (await hashFile(partial, makeHasher)).hasher : makeHasher();
   if (offset > 0) o.logger.info(`Resuming ${name} from byte ${offset}`);
   let currentUrl = url;
   let refreshes = 0;
@@ -115,7 +122,7 @@ export async function downloadObject(
     o.logger.warning(`Downloading ${name} again from the start: ${reason}`);
     o.onBytes?.(-offset);
     offset = 0;
-    hash = createHash("md5");
+    hash = makeHasher();
     await Deno.truncate(partial, 0).catch(() => {});
   };
 
@@ -196,11 +203,11 @@ export async function downloadObject(
         : offset + Number(length);
       const expectedMd5 = etagMd5(response.headers.get("etag"));
       try {
-        await appendBody(response, partial, offset, (chunk) => {
+        await appendBody(response, partial, offset, async (chunk) => {
           touch();
-          hash.update(chunk);
           offset += chunk.length;
           o.onBytes?.(chunk.length);
+          await hash.update(chunk);
         });
       } catch (error) {
         if (error instanceof WriteFailure) {
@@ -220,7 +227,7 @@ export async function downloadObject(
         await failed(`the body ended at byte ${offset} of ${total}`);
         continue;
       }
-      const md5 = hash.digest("hex");
+      const md5 = await hash.digest();
       if ((total !== undefined && offset !== total) || (expectedMd5 && md5 !== expectedMd5)) {
         const reason = expectedMd5 && md5 !== expectedMd5
           ? `MD5 ${md5} does not match the ETag ${expectedMd5}`
@@ -241,7 +248,7 @@ async function appendBody(
   response: Response,
   partial: string,
   offset: number,
-  onChunk: (chunk: Uint8Array) => void,
+  onChunk: (chunk: Uint8Array) => Promise<void>,
 ): Promise<void> {
   let file: Deno.FsFile;
   try {
@@ -262,19 +269,19 @@ async function appendBody(
       } catch (error) {
         throw new WriteFailure("write", { cause: error });
       }
-      onChunk(chunk);
+      await onChunk(chunk);
     }
   } finally {
     file.close();
   }
 }
 
-/** Read size for byte streams: large reads mean fewer writes and no garbage per chunk. */
-const READ_BYTES = 1 << 20;
+/** Read size for byte streams: large reads mean fewer writes; one reused buffer means no garbage per chunk. */
+const READ_BYTES = 1 << 18;
 
 /**
  * The chunks of a body. A byte stream (what fetch gives) is read into one
- * reused 1 MiB buffer, so memory stays flat whatever the object size; the
+ * reused 256 KiB buffer, so memory stays flat whatever the object size; the
  * chunk handed out is only valid until the next one is asked for. Other
  * streams are read as they come.
  */

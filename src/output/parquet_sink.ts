@@ -25,7 +25,7 @@ const CODEC_NAMES = { zstd: "ZSTD", snappy: "SNAPPY", gzip: "GZIP", none: "UNCOM
 /** Rows per row group at most: large enough for good compression. */
 export const ROW_GROUP_ROWS = 100_000;
 /** JSON text per row group at most (buffered as JS values): bounds memory for wide rows. */
-export const ROW_GROUP_BYTES = 16 * 1024 * 1024;
+export const ROW_GROUP_BYTES = 8 * 1024 * 1024;
 
 /** The Parquet schema element of a flat column. */
 export function parquetElement(column: FlatColumn): SchemaElement {
