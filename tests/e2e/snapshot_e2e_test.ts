@@ -181,7 +181,8 @@ Deno.test("dap snapshot survives a token that expires mid-run", async () => {
   );
   assertEquals(run.code, 0, run.stderr);
   const logins = server.emulator.requests.filter((r) => r.endpoint === "login").length;
-  assert(logins >= 3, `expected renewals, saw ${logins} logins`);
+  // The run lasts over 3 s with a 2 s token: at least one renewal, and never a refused call.
+  assert(logins >= 2, `expected a renewal, saw ${logins} logins`);
   assertEquals(server.emulator.countStatus(401), 0);
   for (const dir of await jobDirs(out)) {
     const manifest = JSON.parse(await Deno.readTextFile(join(dir, ".dap-manifest.json")));
