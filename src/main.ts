@@ -34,7 +34,8 @@ const code = await runCli({
   stdout: (text) => writeAll(Deno.stdout, text),
   stderr: (text) => writeAll(Deno.stderr, text),
   isTerminal: Deno.stderr.isTerminal() && !env.NO_PROGRESS,
-  columns: Deno.stderr.isTerminal() ? Deno.consoleSize().columns : undefined,
+  // consoleSize() may say 0 columns (a terminal of unknown width): use the default then.
+  columns: Deno.stderr.isTerminal() ? Deno.consoleSize().columns || undefined : undefined,
   signal: controller.signal,
 });
 Deno.exit(code);

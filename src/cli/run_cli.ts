@@ -86,8 +86,10 @@ function openSession(flags: GlobalFlags & { rateLimits?: string }, deps: CliDeps
   });
   const append = deps.appendLog ?? defaultAppendLog;
   const logFile = config.logFile;
+  // On a terminal the progress line tells the story: info lines only when asked for.
+  const quiet = flags.loglevel === undefined && deps.isTerminal === true && !logFile;
   const logger = new Logger({
-    level: config.logLevel,
+    level: quiet ? "warning" : config.logLevel,
     format: config.logFormat,
     now: deps.now,
     write: logFile ? (line) => append(logFile, line) : (line) => board.print(line),

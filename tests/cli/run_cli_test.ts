@@ -1,0 +1,49 @@
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { runCli } from "../../src/cli/run_cli.ts";
+import { DEMO_CREDENTIAL, Emulator } from "../emulator/emulator.ts";
+import { handlerFetch } from "../support/handler_fetch.ts";
+
+async function run(isTerminal: boolean, extra: string[] = []) {
+  const emulator = new Emulator({ rows: 60, rowsPerObject: 20, jobWaitingMs: 0, jobRunningMs: 0 });
+  const out = await Deno.makeTempDir({ prefix: "dap-runcli-" });
+  let stdout = "", stderr = "";
+  const code = await runCli({
+    args: [
+      ...extra,
+      "snapshot",
+      "--namespace",
+      "canvas",
+      "--table",
+      "courses",
+      "--output-directory",
+      out,
+    ],
+    env: {
+      DAP_API_URL: "http://127.0.0.1:1",
+      DAP_CLIENT_ID: DEMO_CREDENTIAL.clientId,
+      DAP_CLIENT_SECRET: DEMO_CREDENTIAL.clientSecret,
+    },
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    isTerminal,
+    fetch: handlerFetch(emulator.handler),
+  });
+  return { code, stdout, stderr };
+}
+
+Deno.test("runCli() on a terminal draws a status line and keeps info lines for --loglevel", async () => {
+  const terminal = await run(true);
+  assertEquals([terminal.code, terminal.stdout], [0, ""]);
+  assert(terminal.stderr.includes("\r\x1b[2Kcourses: "), "a status line");
+  assert(!terminal.stderr.includes(" INFO "), "no info lines by default on a terminal");
+  assertMatch(terminal.stderr, /\r\x1b\[2Kcanvas\.courses: 3 files, .* -> .*\n$/);
+  const verbose = await run(true, ["--loglevel", "info"]);
+  assert(verbose.stderr.includes(" INFO "), "info lines when asked for");
+});
+
+Deno.test("runCli() elsewhere writes plain log lines and no escape codes", async () => {
+  const plain = await run(false);
+  assertEquals(plain.code, 0);
+  assert(!plain.stderr.includes("\x1b"), "no escape codes");
+  assertMatch(plain.stderr, /INFO {4}canvas\.courses: job [0-9a-f-]{36} is complete\n/);
+});
