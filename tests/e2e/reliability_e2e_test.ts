@@ -212,3 +212,49 @@ Deno.test("hostile object names stay inside the output directory under safe, dis
     );
   }
 });
+
+Deno.test("Ctrl-C between files (one done, the next waiting to retry) exits 130; the rerun finishes", async () => {
+  await using server = serveEmulator({
+    rows: 60,
+    rowsPerObject: 20,
+    jobWaitingMs: 0,
+    jobRunningMs: 0,
+    faults: [{
+      endpoint: "object",
+      pathIncludes: "part-00001",
+      attempts: [1],
+      fault: { kind: "status", status: 503, retryAfter: "30" },
+    }],
+  });
+  const out = await Deno.makeTempDir({ prefix: "dap-between-" });
+  const args = [
+    "snapshot",
+    "--namespace",
+    "canvas",
+    "--table",
+    "courses",
+    "--output-directory",
+    out,
+    "--concurrency",
+    "1",
+  ];
+  const child = spawnDap(args, demoEnv(server.url));
+  while (!server.emulator.requests.some((r) => r.endpoint === "object" && r.status === 503)) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const sentAt = performance.now();
+  child.kill("SIGINT");
+  const output = await child.output();
+  assertEquals(output.code, 130);
+  assert(performance.now() - sentAt < 1000, "the 30 s Retry-After wait is interrupted at once");
+  const files = await listFiles(out);
+  assertEquals(files.map((f) => f.split("/")[1]!.slice(0, 10)), ["part-00000"], files.join());
+  const rerun = await runDap(args, demoEnv(server.url));
+  assertEquals(rerun.code, 0, rerun.stderr);
+  assertMatch(rerun.stderr, /canvas\.courses: 3 files \(1 already complete\), /);
+  await assertJobMatches(server.emulator, join(out, files[0]!.split("/")[0]!), {
+    namespace: "canvas",
+    table: "courses",
+    format: "jsonl",
+  });
+});
