@@ -1,10 +1,11 @@
 /**
- * `deno task emulator [--port N] [--seed N] [--rows N] [--rows-per-object N]`:
- * serves the DAP API emulator on 127.0.0.1 until interrupted. The base URL is
+ * `deno task emulator [--port N] [--seed N] [--rows N] [--rows-per-object N] [--rate-limits]`:
+ * serves the DAP API emulator on 127.0.0.1 until interrupted; `--rate-limits`
+ * turns on the documented per-endpoint limits (off by default). The base URL is
  * the first line on stdout, then the credentials it accepts.
  */
 import { parseArgs } from "node:util";
-import { DEMO_CREDENTIAL } from "../tests/emulator/emulator.ts";
+import { DEMO_CREDENTIAL, DOCUMENTED_RATE_LIMITS } from "../tests/emulator/emulator.ts";
 import { serveEmulator } from "../tests/emulator/serve_emulator.ts";
 
 const { values } = parseArgs({
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     rows: { type: "string", default: "1000" },
     "rows-per-object": { type: "string", default: "250" },
+    "rate-limits": { type: "boolean", default: false },
   },
 });
 
@@ -36,6 +38,7 @@ const server = serveEmulator({
   seed: integer("seed", values.seed, 0),
   rows: integer("rows", values.rows, 0),
   rowsPerObject: integer("rows-per-object", values["rows-per-object"], 1),
+  rateLimits: values["rate-limits"] ? DOCUMENTED_RATE_LIMITS : {},
   signal: controller.signal,
 });
 const out = new TextEncoder();
