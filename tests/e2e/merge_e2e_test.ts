@@ -1,5 +1,5 @@
 /**
- * Merged output read back by an independent reader, DuckDB, and compared value
+ * Merged output read back by independent readers, DuckDB and hyparquet, and compared value
  * by value and type by type with the JSONL the emulator served: nulls, int64
  * beyond 2^53, timestamps to the microsecond, non-ASCII text, nested values.
  */
@@ -14,7 +14,14 @@ import {
   type FlatColumn,
   flattenSchema,
 } from "../../src/output/flatten_schema.ts";
-import { type JsonValue, parseJsonLossless, valueAt } from "../../src/output/json_values.ts";
+import {
+  type JsonValue,
+  parseJsonLossless,
+  stringifyJson,
+  valueAt,
+} from "../../src/output/json_values.ts";
+import { parquetReadObjects } from "hyparquet";
+import { zstdDecompressSync } from "node:zlib";
 import { dateDays, timestampMicros } from "../../src/output/parquet_sink.ts";
 import { valueText } from "../../src/output/delimited_fields.ts";
 import { findTable } from "../emulator/catalogue.ts";
@@ -147,6 +154,36 @@ for (const [namespace, table] of TABLES) {
         }
       });
       if (table !== "users") assert(bigIds > 0, "int64 values beyond 2^53 were compared");
+      // And with hyparquet, a second independent reader.
+      const objects = await parquetReadObjects({
+        file: (await Deno.readFile(path)).buffer as ArrayBuffer,
+        compressors: { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompressSync(input)) },
+      });
+      assertEquals(objects.length, records.length);
+      objects.forEach((row, i) => {
+        for (const column of columns) {
+          const expected = valueAt(records[i]!, column.path);
+          const cell = (row as Record<string, unknown>)[column.name] ?? null;
+          const where = `hyparquet row ${i} ${column.name}`;
+          if (expected === null) assertEquals(cell, null, where);
+          else if (column.type === "int64") assertEquals(cell, BigInt(expected as number), where);
+          else if (column.type === "timestamp") {
+            assertEquals(
+              (cell as Date).getTime(),
+              Number(timestampMicros(expected as string) / 1000n),
+              where,
+            );
+          } else if (column.type === "date") {
+            assertEquals(
+              (cell as Date).getTime(),
+              dateDays(expected as string) * 86_400_000,
+              where,
+            );
+          } else if (column.type === "json") {
+            assertEquals(cell, JSON.parse(stringifyJson(expected)), where);
+          } else assertEquals(cell, expected, where);
+        }
+      });
     },
   });
 }
