@@ -32,9 +32,13 @@ const code = await runCli({
   stderr: say,
   isTerminal: Deno.stderr.isTerminal(),
 });
-const calls = server.emulator.requests.map((r) =>
-  `${r.method} ${r.path.split("?")[0]} -> ${r.status}`
-);
+const calls = server.emulator.requests.map((r) => {
+  const path = r.path.split("?")[0]!;
+  const name = decodeURIComponent(path.split("/").pop()!);
+  return `${r.method} ${
+    r.endpoint === "object" ? `<pre-signed URL of ${name}>` : path
+  } -> ${r.status}`;
+});
 say(
   `\nexit code ${code}; the emulator answered ${calls.length} requests:\n  ${calls.join("\n  ")}\n`,
 );
