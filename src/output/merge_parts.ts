@@ -8,7 +8,7 @@ import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { DelimitedEncoder } from "./delimited_fields.ts";
 import type { FlatColumn } from "./flatten_schema.ts";
-import { parseJsonLossless } from "./json_values.ts";
+import { type JsonValue, parseJsonLossless } from "./json_values.ts";
 import { type Codec, ParquetSink } from "./parquet_sink.ts";
 
 /** Output formats of a merge. */
@@ -47,25 +47,36 @@ async function* partBytes(path: string): AsyncGenerator<Uint8Array> {
   yield* Readable.fromWeb(file.readable as never).pipe(createGunzip()) as AsyncIterable<Uint8Array>;
 }
 
-/** The decompressed lines of one gzipped part, in order. */
-export async function* partLines(path: string): AsyncGenerator<string> {
+/**
+ * The decompressed lines of one gzipped part, in order, in batches (one per
+ * decompressed chunk): a promise per batch rather than per line.
+ */
+export async function* partLines(path: string): AsyncGenerator<string[]> {
   const decoder = new TextDecoder();
   let rest = "";
   for await (const chunk of partBytes(path)) {
-    const text = rest + decoder.decode(chunk, { stream: true });
-    const lines = text.split("\n");
+    const lines = (rest + decoder.decode(chunk, { stream: true })).split("\n");
     rest = lines.pop()!;
-    for (const line of lines) if (line !== "") yield line;
+    const batch = lines.filter((line) => line !== "");
+    if (batch.length > 0) yield batch;
   }
   rest += decoder.decode();
-  if (rest !== "") yield rest;
+  if (rest !== "") yield [rest];
 }
 
-/** Only lines with long digit runs need the slower lossless parse. */
-const LONG_NUMBER = /\d{16}/;
+/** Whether a parsed value holds an integer that JSON.parse may have rounded. */
+function hasUnsafeInteger(value: unknown): boolean {
+  if (typeof value === "number") return Number.isInteger(value) && !Number.isSafeInteger(value);
+  if (value === null || typeof value !== "object") return false;
+  const items = Array.isArray(value) ? value : Object.values(value);
+  for (let i = 0; i < items.length; i++) if (hasUnsafeInteger(items[i])) return true;
+  return false;
+}
 
-function parseRecord(line: string) {
-  return LONG_NUMBER.test(line) ? parseJsonLossless(line) : JSON.parse(line);
+/** The fast parse, and the lossless one only for records with integers beyond 2^53. */
+function parseRecord(line: string): JsonValue {
+  const record = JSON.parse(line);
+  return hasUnsafeInteger(record) ? parseJsonLossless(line) : record;
 }
 
 /** Buffers text and writes it to a file in large pieces. */
@@ -79,10 +90,14 @@ class TextSink {
     this.#file = file;
   }
 
-  async write(text: string): Promise<void> {
+  /** Buffers text; `full` says when a flush is due. */
+  write(text: string): void {
     this.#pending.push(text);
     this.#pendingLength += text.length;
-    if (this.#pendingLength >= 1 << 20) await this.flush();
+  }
+
+  get full(): boolean {
+    return this.#pendingLength >= 1 << 20;
   }
 
   async flush(): Promise<void> {
@@ -107,9 +122,10 @@ async function writeRecords(
       rowGroupRows: options.rowGroupRows,
     });
     for (const part of parts) {
-      for await (const line of partLines(part)) {
-        sink.add(parseRecord(line), line.length);
-        if (++rows % 10_000 === 0 && options.signal?.aborted) throw options.signal.reason;
+      for await (const batch of partLines(part)) {
+        for (const line of batch) sink.add(parseRecord(line), line.length);
+        rows += batch.length;
+        if (options.signal?.aborted) throw options.signal.reason;
       }
     }
     sink.close();
@@ -118,11 +134,13 @@ async function writeRecords(
   if (options.format === "jsonl") return await copyLines(parts, file, options.signal);
   const text = new TextSink(file);
   const encoder = new DelimitedEncoder(options.columns, options.format);
-  await text.write(encoder.header());
+  text.write(encoder.header());
   for (const part of parts) {
-    for await (const line of partLines(part)) {
-      await text.write(encoder.line(parseRecord(line)));
-      if (++rows % 10_000 === 0 && options.signal?.aborted) throw options.signal.reason;
+    for await (const batch of partLines(part)) {
+      for (const line of batch) text.write(encoder.line(parseRecord(line)));
+      rows += batch.length;
+      if (text.full) await text.flush();
+      if (options.signal?.aborted) throw options.signal.reason;
     }
   }
   await text.flush();

@@ -13,7 +13,7 @@ import { gzipSync, zstdCompressSync } from "node:zlib";
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { ColumnSource, SchemaElement } from "hyparquet-writer";
 import type { FlatColumn } from "./flatten_schema.ts";
-import { type JsonValue, stringifyJson, valueAt } from "./json_values.ts";
+import { compileGetter, type JsonValue, stringifyJson } from "./json_values.ts";
 
 /** Parquet compression codecs offered by `--codec`. */
 export const CODECS = ["zstd", "snappy", "gzip", "none"] as const;
@@ -142,6 +142,7 @@ class FileByteWriter extends ByteWriter {
 /** Writes records to a Parquet file; call `add()` per record and `close()` at the end. */
 export class ParquetSink {
   readonly #columns: readonly FlatColumn[];
+  readonly #getters: ((record: JsonValue) => JsonValue)[];
   readonly #writer: ParquetWriter;
   readonly #bytes: FileByteWriter;
   readonly #rowGroupRows: number;
@@ -156,6 +157,7 @@ export class ParquetSink {
     options: { codec?: Codec; rowGroupRows?: number } = {},
   ) {
     this.#columns = columns;
+    this.#getters = columns.map((column) => compileGetter(column.path));
     this.#rowGroupRows = options.rowGroupRows ?? ROW_GROUP_ROWS;
     this.#bytes = new FileByteWriter(file);
     this.#buffer = columns.map(() => []);
@@ -174,8 +176,7 @@ export class ParquetSink {
   /** Adds one record (`size`: its JSON text length); writes a row group when the buffer is full. */
   add(record: JsonValue, size = 0): void {
     for (let i = 0; i < this.#columns.length; i++) {
-      const column = this.#columns[i]!;
-      this.#buffer[i]!.push(cell(column, valueAt(record, column.path)));
+      this.#buffer[i]!.push(cell(this.#columns[i]!, this.#getters[i]!(record)));
     }
     this.#bufferedBytes += size;
     if (++this.#rows >= this.#rowGroupRows || this.#bufferedBytes >= ROW_GROUP_BYTES) {
