@@ -39,8 +39,6 @@ async function tableContents(
   return tables;
 }
 
-const matrix: { faults: number; kinds: Map<string, number> } = { faults: 0, kinds: new Map() };
-
 for (
   const [format, logformat] of [["jsonl", "plain"], ["csv", "json"], ["tsv", "plain"], [
     "parquet",
@@ -98,10 +96,13 @@ for (
     const injected = [...server.emulator.faultsInjected.values()].reduce((a, b) => a + b, 0);
     assert(injected >= 5, `only ${injected} faults injected`);
     assert((server.emulator.faultsInjected.get("expiredUrl") ?? 0) >= 3);
-    matrix.faults += injected;
-    for (const [kind, n] of server.emulator.faultsInjected) {
-      matrix.kinds.set(kind, (matrix.kinds.get(kind) ?? 0) + n);
-    }
+    // For the record (the closing note quotes it): what this run survived.
+    const kinds = [...server.emulator.faultsInjected].map(([kind, n]) => `${kind}: ${n}`).join(
+      ", ",
+    );
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(`fault matrix ${format}: ${injected} faults (${kinds})\n`),
+    );
     const printed = run.stdout + run.stderr + await Deno.readTextFile(logfile);
     assertMatch(printed, /Retrying/);
     for (const secret of [DEMO_CREDENTIAL.clientSecret, ...server.emulator.issuedSecrets]) {
@@ -109,15 +110,6 @@ for (
     }
   });
 }
-
-Deno.test("fault matrix: report of the faults injected", () => {
-  // Printed for the record (the closing note quotes it); the matrix tests above assert the outcomes.
-  const kinds = [...matrix.kinds].map(([k, n]) => `${k}: ${n}`).join(", ");
-  Deno.stderr.writeSync(
-    new TextEncoder().encode(`fault matrix: ${matrix.faults} faults injected (${kinds})\n`),
-  );
-  assert(matrix.faults >= 20, `${matrix.faults}`);
-});
 
 Deno.test("Ctrl-C during the job wait exits 130 at once and the rerun reuses the same job", async () => {
   await using server = serveEmulator({ ...BASE, jobWaitingMs: 1500, jobRunningMs: 1500 });
