@@ -24,7 +24,6 @@ import type { TableResult } from "../report/run_summary.ts";
 import type { PollSchedule } from "../job/poll_schedule.ts";
 import { VERSION } from "../version.ts";
 import { Semaphore } from "../download/semaphore.ts";
-import type { HasherFactory } from "../download/md5_hasher.ts";
 
 /** What to export. */
 export interface ExportRequest {
@@ -51,8 +50,6 @@ export interface ExportDeps {
   poll?: PollSchedule;
   /** download slots shared by all tables @default one set of `concurrency` */
   slots?: Semaphore;
-  /** where MD5s are computed @default this thread */
-  hasher?: HasherFactory;
 }
 
 /** Object ids per URL call: the API takes a list; keep each call's body modest. */
@@ -167,7 +164,6 @@ async function exportTable(
   const results = await downloadAll(tasks, directory, {
     concurrency: request.concurrency,
     slots: deps.slots,
-    hasher: deps.hasher,
     logger,
     fetch: deps.fetch,
     sleep: deps.sleep,

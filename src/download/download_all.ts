@@ -8,7 +8,6 @@
 import { join } from "node:path";
 import { describeError, InterruptedError } from "../errors.ts";
 import { Semaphore } from "./semaphore.ts";
-import { type HasherFactory, localHasher } from "./md5_hasher.ts";
 import {
   type DownloadedFile,
   downloadObject,
@@ -55,13 +54,10 @@ export async function runPool<T>(
   await Promise.all(lanes);
 }
 
-async function fileMd5(
-  path: string,
-  makeHasher: HasherFactory,
-): Promise<{ size: number; md5: string } | undefined> {
+async function fileMd5(path: string): Promise<{ size: number; md5: string } | undefined> {
   try {
-    const { hasher, size } = await hashFile(path, makeHasher);
-    return { size, md5: await hasher.digest() };
+    const { hash, size } = await hashFile(path);
+    return { size, md5: hash.digest("hex") };
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
@@ -73,10 +69,9 @@ async function reusable(
   task: DownloadTask,
   path: string,
   fetcher: typeof fetch,
-  makeHasher: HasherFactory,
   signal?: AbortSignal,
 ): Promise<{ size: number; md5: string } | undefined> {
-  const local = await fileMd5(path, makeHasher);
+  const local = await fileMd5(path);
   if (!local) return undefined;
   // A one-byte GET reveals the size and ETag; pre-signed URLs are signed for GET only.
   const response = await fetcher(task.url, { headers: { range: "bytes=0-0" }, signal });
@@ -103,13 +98,7 @@ export async function downloadAll(
       const path = join(directory, task.fileName);
       let result: DownloadResult;
       try {
-        const existing = await reusable(
-          task,
-          path,
-          fetcher,
-          options.hasher ?? localHasher,
-          options.signal,
-        ).catch(() => undefined);
+        const existing = await reusable(task, path, fetcher, options.signal).catch(() => undefined);
         if (existing) {
           options.onBytes?.(existing.size);
           result = {

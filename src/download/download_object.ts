@@ -6,7 +6,7 @@
  * verify, mean a fresh download; an expired pre-signed URL is replaced.
  */
 import { withDefaults } from "../defaults.ts";
-import { type Hasher, type HasherFactory, localHasher } from "./md5_hasher.ts";
+import { createHash, type Hash } from "node:crypto";
 import { DownloadError, InterruptedError } from "../errors.ts";
 import type { Logger } from "../report/logger.ts";
 import {
@@ -40,8 +40,6 @@ export interface DownloadObjectOptions {
   idleTimeoutMs?: number;
   /** flush the file to the disk before renaming it @default true */
   fsync?: boolean;
-  /** where MD5s are computed @default localHasher (this thread) */
-  hasher?: HasherFactory;
 }
 
 /** A complete file on disk. */
@@ -68,19 +66,16 @@ export function parseContentRange(
   return { start: Number(match[1]), total: match[3] === "*" ? undefined : Number(match[3]) };
 }
 
-/** A hasher fed with the bytes already in `path`, and their count. */
-export async function hashFile(
-  path: string,
-  makeHasher: HasherFactory,
-): Promise<{ hasher: Hasher; size: number }> {
-  const hasher = makeHasher();
+/** An MD5 fed with the bytes already in `path`, and their count. */
+export async function hashFile(path: string): Promise<{ hash: Hash; size: number }> {
+  const hash = createHash("md5");
   let size = 0;
   using file = await Deno.open(path, { read: true });
   for await (const chunk of file.readable) {
-    await hasher.update(chunk);
+    hash.update(chunk);
     size += chunk.length;
   }
-  return { hasher, size };
+  return { hash, size };
 }
 
 async function existingSize(path: string): Promise<number> {
@@ -112,8 +107,7 @@ export async function downloadObject(
   const name = path.split(/[\\/]/).pop() ?? path;
   const partial = `${path}.partial`;
   let offset = await existingSize(partial);
-  const makeHasher = o.hasher ?? localHasher;
-  let hash: Hasher = offset > 0 ? (await hashFile(partial, makeHasher)).hasher : makeHasher();
+  let hash: Hash = offset > 0 ? (await hashFile(partial)).hash : createHash("md5");
   if (offset > 0) o.logger.info(`Resuming ${name} from byte ${offset}`);
   let currentUrl = url;
   let refreshes = 0;
@@ -122,7 +116,7 @@ export async function downloadObject(
     o.logger.warning(`Downloading ${name} again from the start: ${reason}`);
     o.onBytes?.(-offset);
     offset = 0;
-    hash = makeHasher();
+    hash = createHash("md5");
     await Deno.truncate(partial, 0).catch(() => {});
   };
 
@@ -203,11 +197,11 @@ export async function downloadObject(
         : offset + Number(length);
       const expectedMd5 = etagMd5(response.headers.get("etag"));
       try {
-        await appendBody(response, partial, offset, async (chunk) => {
+        await appendBody(response, partial, offset, (chunk) => {
           touch();
+          hash.update(chunk);
           offset += chunk.length;
           o.onBytes?.(chunk.length);
-          await hash.update(chunk);
         });
       } catch (error) {
         if (error instanceof WriteFailure) {
@@ -227,7 +221,7 @@ export async function downloadObject(
         await failed(`the body ended at byte ${offset} of ${total}`);
         continue;
       }
-      const md5 = await hash.digest();
+      const md5 = hash.digest("hex");
       if ((total !== undefined && offset !== total) || (expectedMd5 && md5 !== expectedMd5)) {
         const reason = expectedMd5 && md5 !== expectedMd5
           ? `MD5 ${md5} does not match the ETag ${expectedMd5}`
@@ -248,7 +242,7 @@ async function appendBody(
   response: Response,
   partial: string,
   offset: number,
-  onChunk: (chunk: Uint8Array) => Promise<void>,
+  onChunk: (chunk: Uint8Array) => void,
 ): Promise<void> {
   let file: Deno.FsFile;
   try {
@@ -269,7 +263,7 @@ async function appendBody(
       } catch (error) {
         throw new WriteFailure("write", { cause: error });
       }
-      await onChunk(chunk);
+      onChunk(chunk);
     }
   } finally {
     file.close();
