@@ -11,7 +11,7 @@ import type { PollSchedule } from "../job/poll_schedule.ts";
 import { findLatestManifest, manifestEnd, readManifest } from "../output/find_manifest.ts";
 import { writeSchemaFile } from "../output/write_schema_file.ts";
 import { type Codec, CODECS } from "../output/parquet_sink.ts";
-import { Logger } from "../report/logger.ts";
+import { Logger, redact } from "../report/logger.ts";
 import { ProgressBoard } from "../report/progress.ts";
 import { runExitCode, runSummaryJson, summaryLine } from "../report/run_summary.ts";
 import type { RetryPolicy } from "../retry.ts";
@@ -301,10 +301,7 @@ export async function runCli(deps: CliDeps): Promise<number> {
     const message = interrupted
       ? "Interrupted; files under their final names are complete. Rerun the same command to resume."
       : describeError(error);
-    const redacted = secret && secret.length >= 4
-      ? message.replaceAll(secret, "[redacted]")
-      : message;
-    deps.stderr(`error: ${redacted}\n`);
+    deps.stderr(`error: ${redact(message, secret ? [secret] : [])}\n`);
     const debug = deps.args.some((a, i) =>
       a === "--loglevel=debug" || (a === "--loglevel" && deps.args[i + 1] === "debug")
     );

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { serveEmulator } from "../emulator/serve_emulator.ts";
-import { demoEnv, listFiles, runDap, spawnDap } from "./run_dap.ts";
+import { assertFinalFilesWhole, demoEnv, listFiles, runDap, spawnDap } from "./run_dap.ts";
 
 function run(command: string, ...args: string[]): boolean {
   try {
@@ -45,20 +45,6 @@ async function withTmpfs(sizeKiB: number, body: (dir: string) => Promise<void>):
   }
 }
 
-/** Every file under a final name is one of the served objects, whole. */
-async function assertFinalFilesWhole(
-  out: string,
-  objectBytes: (id: string) => Uint8Array,
-): Promise<string[]> {
-  const files = await listFiles(out);
-  for (const file of files.filter((f) => !f.endsWith(".partial"))) {
-    const [dir, name] = file.split("/");
-    const id = `${dir!.slice("job_".length)}/${name}`;
-    assertEquals(await Deno.readFile(join(out, file)), objectBytes(id), file);
-  }
-  return files;
-}
-
 Deno.test({
   name: "a disk that fills mid-run: exit 5, one clear line per file, no incomplete final file",
   ignore: !MOUNTABLE,
@@ -90,7 +76,7 @@ Deno.test({
         result.stderr.trim().split("\n").at(-1)!,
         /^canvas\.courses: FAILED after [\d.]+s: \d of 8 file\(s\) could not be downloaded; rerun the same command to finish$/,
       );
-      const files = await assertFinalFilesWhole(out, (id) => server.emulator.objectBytes(id));
+      const files = await assertFinalFilesWhole(out, server.emulator);
       assert(!files.some((f) => f.endsWith(".dap-manifest.json")));
     });
   },
@@ -129,7 +115,7 @@ Deno.test({
       const stderr = new TextDecoder().decode(output.stderr);
       assertEquals(output.code, 5, stderr);
       assertMatch(stderr, /Cannot (write|finish) .*: Operation not permitted/);
-      await assertFinalFilesWhole(out, (id) => server.emulator.objectBytes(id));
+      await assertFinalFilesWhole(out, server.emulator);
     });
   },
 });

@@ -98,3 +98,17 @@ export async function assertJobMatches(
   }
   return manifest;
 }
+
+/** Every file under a final name is one of the served objects, whole; returns every file (.partial ones too). */
+export async function assertFinalFilesWhole(out: string, emulator: Emulator): Promise<string[]> {
+  const files = await listFiles(out);
+  for (const file of files.filter((f) => !f.endsWith(".partial"))) {
+    const [dir, name] = file.split("/");
+    assertEquals(
+      await Deno.readFile(join(out, file)),
+      emulator.objectBytes(`${dir!.slice("job_".length)}/${name}`),
+      file,
+    );
+  }
+  return files;
+}
