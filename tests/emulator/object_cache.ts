@@ -1,0 +1,73 @@
+/**
+ * The encoded-object cache: each object's bytes are made once, on first use,
+ * and the least recently used are dropped beyond `cacheBytes`. Synthetic
+ * objects (benchmarks) are a seeded block repeated, not records.
+ */
+import { createHash } from "node:crypto";
+import { encodeObject } from "./encode.ts";
+import type { JobEntry, ObjectEntry } from "./jobs.ts";
+import { Random } from "./random.ts";
+import { generateRecord, type RowSource } from "./rows.ts";
+import type { SharedState } from "./shared_state.ts";
+
+/** An object's bytes as served and their MD5 (the ETag). */
+export interface EncodedObject {
+  bytes: Uint8Array;
+  md5: string;
+}
+
+/** Makes and keeps the bytes of objects, least recently used dropped first. */
+export class ObjectCache {
+  readonly #state: SharedState;
+  readonly #cache = new Map<string, EncodedObject>();
+  #cacheSize = 0;
+  #block?: Uint8Array;
+
+  constructor(state: SharedState) {
+    this.#state = state;
+  }
+
+  /** The bytes of one object of a job whose rows come from `source`. */
+  get(job: JobEntry, object: ObjectEntry, source: RowSource): EncodedObject {
+    const { options } = this.#state;
+    const key = `${job.key}|${object.fileName}`;
+    const cached = this.#cache.get(key);
+    if (cached) {
+      this.#cache.delete(key);
+      this.#cache.set(key, cached);
+      return cached;
+    }
+    const bytes = options.synthetic
+      ? this.#syntheticBytes(object.rows[0] ?? 0, options.synthetic.objectBytes)
+      : encodeObject(object.rows.map((i) => generateRecord(source, i)), source.spec, {
+        format: job.format,
+        mode: job.mode,
+        gzipLevel: options.gzipLevel,
+      });
+    const entry = { bytes, md5: createHash("md5").update(bytes).digest("hex") };
+    this.#cache.set(key, entry);
+    this.#cacheSize += bytes.length;
+    for (const [oldKey, old] of this.#cache) {
+      if (this.#cacheSize <= options.cacheBytes || oldKey === key) break;
+      this.#cache.delete(oldKey);
+      this.#cacheSize -= old.bytes.length;
+    }
+    return entry;
+  }
+
+  /** Opaque bytes: a seeded 1 MiB block repeated, stamped with the object's index. */
+  #syntheticBytes(index: number, size: number): Uint8Array {
+    if (!this.#block) {
+      const random = new Random(this.#state.options.seed);
+      const words = new Uint32Array(1 << 18);
+      for (let i = 0; i < words.length; i++) words[i] = random.int(0x100000000);
+      this.#block = new Uint8Array(words.buffer);
+    }
+    const bytes = new Uint8Array(size);
+    for (let offset = 0; offset < size; offset += this.#block.length) {
+      bytes.set(this.#block.subarray(0, Math.min(this.#block.length, size - offset)), offset);
+    }
+    new DataView(bytes.buffer).setUint32(0, index);
+    return bytes;
+  }
+}
