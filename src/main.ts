@@ -3,6 +3,7 @@
  * Ctrl-C to an AbortSignal, and ends the process with the exit code.
  */
 import { runCli } from "./cli/run_cli.ts";
+import { InterruptedError } from "./errors.ts";
 
 const encoder = new TextEncoder();
 
@@ -18,7 +19,7 @@ let interrupts = 0;
 const onSignal = () => {
   // A second Ctrl-C ends at once; the first lets the run stop cleanly (well within a second).
   if (++interrupts > 1) Deno.exit(130);
-  controller.abort(new DOMException("Interrupted", "AbortError"));
+  controller.abort(new InterruptedError());
 };
 Deno.addSignalListener("SIGINT", onSignal);
 if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", onSignal);

@@ -1,8 +1,11 @@
 /**
- * The retry policy shared by API calls and downloads: which failures are worth
- * another attempt and how long to wait before it (capped exponential backoff
- * with jitter, or the server's `Retry-After`).
+ * The one retry loop, shared by API calls and downloads (as rclone's pacer
+ * is): it owns attempts, backoff with jitter, the server's Retry-After,
+ * refreshes and logging. Callers only classify each attempt: done, retry
+ * (after N ms), refresh (a new URL or token, then again at once) or restart
+ * (discard what the attempt kept, then retry).
  */
+import type { Log, Sleep } from "./runtime.ts";
 
 /** How many attempts and how long between them. */
 export interface RetryPolicy {
@@ -47,7 +50,7 @@ export function retryDelay(
   return Math.round(window / 2 + random() * window / 2);
 }
 
-/** Waits `ms`, or rejects at once when `signal` aborts. */
+/** Waits `ms`, or rejects with the signal's reason at once when `signal` aborts. */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -61,4 +64,72 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** What one attempt came to. */
+export type Attempt<T> =
+  | { kind: "done"; value: T }
+  /** try again after the backoff (or the server's wait); `error` is thrown when attempts run out */
+  | { kind: "retry"; reason: string; retryAfterMs?: number; error?: Error }
+  /** get a new URL or token, then try again at once; not counted as an attempt */
+  | { kind: "refresh"; reason: string }
+  /** discard what the attempt kept, then retry as above */
+  | { kind: "restart"; reason: string; error?: Error };
+
+/** What the loop needs from the runtime. */
+export interface RetryRuntime {
+  sleep: Sleep;
+  random: () => number;
+  signal: AbortSignal;
+  log: Log;
+  retry: RetryPolicy;
+}
+
+/** How to retry one operation. */
+export interface RetryOptions {
+  /** what is retried, for log lines: `GET /dap/job/x`, `part-00000.csv.gz` */
+  what: string;
+  runtime: RetryRuntime;
+  /** the error thrown when attempts run out */
+  giveUp: (reason: string, attempts: number) => Error;
+  /** gets a new URL or token; at most `max` times, then `exhausted()` is thrown */
+  refresh?: { run: (reason: string) => Promise<void>; max: number; exhausted: () => Error };
+  /** discards what a failed attempt kept (a partial file, say) */
+  restart?: (reason: string) => Promise<void>;
+  /** extra fields for retry log lines (`table`, `file`, ...) */
+  fields?: Record<string, unknown>;
+}
+
+/** Runs `attempt` (given its 1-based number) until it is done, attempts run out, or the run stops. */
+export async function withRetry<T>(
+  attempt: (n: number) => Promise<Attempt<T>>,
+  options: RetryOptions,
+): Promise<T> {
+  const { runtime, refresh } = options;
+  const policy = runtime.retry;
+  let refreshes = 0;
+  for (let n = 1;;) {
+    runtime.signal.throwIfAborted();
+    const verdict = await attempt(n);
+    if (verdict.kind === "done") return verdict.value;
+    if (verdict.kind === "refresh") {
+      if (!refresh || ++refreshes > refresh.max) {
+        throw refresh?.exhausted() ?? options.giveUp(verdict.reason, n);
+      }
+      await refresh.run(verdict.reason);
+      continue;
+    }
+    if (n >= policy.maxAttempts) throw verdict.error ?? options.giveUp(verdict.reason, n);
+    if (verdict.kind === "restart") await options.restart?.(verdict.reason);
+    const retryAfterMs = verdict.kind === "retry" ? verdict.retryAfterMs : undefined;
+    const delay = retryDelay(n, { policy, retryAfterMs, random: runtime.random });
+    runtime.log.warning(
+      `Retrying ${options.what} in ${delay} ms (attempt ${
+        n + 1
+      } of ${policy.maxAttempts}): ${verdict.reason}`,
+      { ...options.fields, attempt: n + 1 },
+    );
+    await runtime.sleep(delay, runtime.signal);
+    n++;
+  }
 }

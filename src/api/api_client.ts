@@ -1,51 +1,39 @@
 /**
  * The only place that knows DAP URLs and wire shapes. It logs in, keeps the
  * token fresh (renewed before it expires and once after a 401), retries what
- * is retryable, and turns every other answer into a typed error carrying the
- * server's message and uuid. It never logs a secret: the logger redacts the
- * client secret and every token it is handed.
+ * is retryable through the shared retry loop, and turns every other answer
+ * into a typed error carrying the server's message and uuid. Every credential
+ * and token it sees goes into the runtime's secrets, which logs redact.
  */
-import { withDefaults } from "../defaults.ts";
-import { ApiError, AuthError, InterruptedError } from "../errors.ts";
-import type { Logger } from "../report/logger.ts";
-import {
-  abortableSleep,
-  DEFAULT_RETRY,
-  isRetryableStatus,
-  parseRetryAfter,
-  retryDelay,
-  type RetryPolicy,
-} from "../retry.ts";
+import { ApiError, AuthError } from "../errors.ts";
+import { type Attempt, isRetryableStatus, parseRetryAfter, withRetry } from "../retry.ts";
+import type { Runtime } from "../runtime.ts";
 import {
   type Job,
   parseErrorBody,
   parseJob,
   parseObjectUrls,
   parseSchema,
-  parseTables,
+  parseTableList,
   parseToken,
+  type SchemaAnswer,
 } from "./parse_answers.ts";
 
-/** What the client needs; everything but the credentials has a default. */
+/** Endpoint names used for rate-limit scheduling and logs. */
+export type ApiEndpoint = "login" | "tables" | "schema" | "query" | "job" | "urls";
+
+/** What the client needs. */
 export interface ApiClientOptions {
   baseUrl: URL;
   clientId: string;
   clientSecret: string;
-  logger: Logger;
+  runtime: Runtime;
   /** sent as User-Agent @default "dap-deno" */
   userAgent?: string;
-  /** @default globalThis.fetch */
-  fetch?: typeof fetch;
-  /** @default abortableSleep */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** @default Date.now */
-  now?: () => number;
-  /** @default Math.random */
-  random?: () => number;
-  /** aborts every call in flight and every wait */
-  signal?: AbortSignal;
-  /** @default DEFAULT_RETRY */
-  retry?: RetryPolicy;
+  /** called before each request, e.g. a rate-limit scheduler */
+  beforeCall?: (endpoint: ApiEndpoint) => Promise<void>;
+  /** called when the server answers 429, with the wait it asked for (or ours) */
+  onRateLimited?: (endpoint: ApiEndpoint, waitMs: number) => void;
 }
 
 /** The body of a query (endpoint 3). */
@@ -56,17 +44,26 @@ export interface QueryBody {
   until?: string;
 }
 
-/** Endpoint names used for rate-limit scheduling and logs. */
-export type ApiEndpoint = "login" | "tables" | "schema" | "query" | "job" | "urls";
-
 interface CallSpec {
   endpoint: ApiEndpoint;
   method: "GET" | "POST";
   path: string;
-  body?: unknown;
+  body?: string;
+  contentType?: string;
   /** what the call does, for messages: "start a query for canvas.courses" */
   purpose: string;
 }
+
+interface Answer {
+  status: number;
+  text: string;
+  retryAfter: string | null;
+}
+
+/** Object ids per URL call: the API takes a list; keep each call's body modest. */
+const URL_BATCH = 100;
+/** Without a Retry-After, a 429 pauses its endpoint this long (the official client's wait). */
+const DEFAULT_RATE_LIMIT_PAUSE_MS = 30_000;
 
 /** Seconds from the JWT's `exp` claim, read without verifying it (as the official client does). */
 export function jwtExpiry(token: string): number | undefined {
@@ -82,26 +79,17 @@ export function jwtExpiry(token: string): number | undefined {
 
 /** A DAP Query API client. */
 export class ApiClient {
-  readonly #o: Required<Omit<ApiClientOptions, "signal">> & { signal?: AbortSignal };
-  #token?: { value: string; expiresAt: number; renewAt: number };
+  readonly #o: ApiClientOptions;
+  readonly #runtime: Runtime;
+  #token?: { value: string; renewAt: number };
   #login?: Promise<string>;
   /** calls made, per endpoint, for run summaries and benchmarks */
   readonly calls = new Map<ApiEndpoint, number>();
-  /** hook called before each call, e.g. a rate-limit scheduler */
-  beforeCall?: (endpoint: ApiEndpoint) => Promise<void>;
-  /** hook called when the server answers 429, with the wait it asked for (or ours) */
-  onRateLimited?: (endpoint: ApiEndpoint, waitMs: number) => void;
 
   constructor(options: ApiClientOptions) {
-    this.#o = withDefaults({
-      userAgent: "dap-deno",
-      fetch: globalThis.fetch.bind(globalThis),
-      sleep: abortableSleep,
-      now: Date.now,
-      random: Math.random,
-      retry: DEFAULT_RETRY,
-    }, options);
-    this.#o.logger.addSecret(options.clientSecret);
+    this.#o = options;
+    this.#runtime = options.runtime;
+    this.#runtime.secrets.add(options.clientSecret);
   }
 
   /** Logs in now (or reuses a valid token), so that refused credentials fail before any work. */
@@ -113,23 +101,21 @@ export class ApiClient {
   async listTables(namespace: string): Promise<string[]> {
     const path = `/dap/query/${encodeURIComponent(namespace)}/table`;
     const purpose = `list the tables of namespace '${namespace}'`;
-    return parseTables(await this.#call({ endpoint: "tables", method: "GET", path, purpose }));
+    return parseTableList(await this.#call({ endpoint: "tables", method: "GET", path, purpose }));
   }
 
   /** `GET /dap/query/{namespace}/table/{table}/schema` */
-  async getSchema(
-    namespace: string,
-    table: string,
-  ): Promise<{ schema: Record<string, unknown>; version: number }> {
-    const path = `${this.#tablePath(namespace, table)}/schema`;
+  async getSchema(namespace: string, table: string): Promise<SchemaAnswer> {
+    const path = `${tablePath(namespace, table)}/schema`;
     const purpose = `get the schema of ${namespace}.${table}`;
     return parseSchema(await this.#call({ endpoint: "schema", method: "GET", path, purpose }));
   }
 
   /** `POST /dap/query/{namespace}/table/{table}/data`: starts (or finds) a job. */
-  async startQuery(namespace: string, table: string, body: QueryBody): Promise<Job> {
-    const path = `${this.#tablePath(namespace, table)}/data`;
+  async startQuery(namespace: string, table: string, query: QueryBody): Promise<Job> {
+    const path = `${tablePath(namespace, table)}/data`;
     const purpose = `start a query for ${namespace}.${table}`;
+    const body = JSON.stringify(query);
     return parseJob(await this.#call({ endpoint: "query", method: "POST", path, body, purpose }));
   }
 
@@ -141,177 +127,180 @@ export class ApiClient {
     );
   }
 
-  /** `POST /dap/object/url`: pre-signed URLs for objects, in one call. */
+  /** `POST /dap/object/url`: pre-signed URLs for objects, in as few calls as the batch size allows. */
   async getObjectUrls(ids: readonly string[]): Promise<Map<string, string>> {
-    const body = ids.map((id) => ({ id }));
-    const purpose = `get download URLs for ${ids.length} object(s)`;
-    const urls = parseObjectUrls(
-      await this.#call({
-        endpoint: "urls",
-        method: "POST",
-        path: "/dap/object/url",
-        body,
-        purpose,
-      }),
-    );
-    const missing = ids.find((id) => !urls.has(id));
-    if (missing) throw new SyntaxError(`Cannot ${purpose}: no URL for object ${missing}`);
+    const urls = new Map<string, string>();
+    for (let i = 0; i < ids.length; i += URL_BATCH) {
+      for (const [id, url] of await this.#urlBatch(ids.slice(i, i + URL_BATCH))) urls.set(id, url);
+    }
     return urls;
   }
 
-  #tablePath(namespace: string, table: string): string {
-    return `/dap/query/${encodeURIComponent(namespace)}/table/${encodeURIComponent(table)}`;
-  }
-
-  #url(path: string): URL {
-    const base = this.#o.baseUrl.href.replace(/\/+$/, "");
-    return new URL(base + path);
+  async #urlBatch(ids: readonly string[]): Promise<Map<string, string>> {
+    const purpose = `get download URLs for ${ids.length} object(s)`;
+    const body = JSON.stringify(ids.map((id) => ({ id })));
+    const spec: CallSpec = {
+      endpoint: "urls",
+      method: "POST",
+      path: "/dap/object/url",
+      body,
+      purpose,
+    };
+    const urls = parseObjectUrls(await this.#call(spec));
+    const missing = ids.find((id) => !urls.has(id));
+    if (missing) throw new SyntaxError(`Cannot ${purpose}: no URL for object ${missing}`);
+    return urls;
   }
 
   #count(endpoint: ApiEndpoint): void {
     this.calls.set(endpoint, (this.calls.get(endpoint) ?? 0) + 1);
   }
 
-  /** Sends one request, retrying network errors and retryable statuses. */
-  async #send(spec: CallSpec, headers: () => Promise<Record<string, string>>): Promise<Response> {
-    const { retry, signal } = this.#o;
-    for (let attempt = 1;; attempt++) {
-      if (signal?.aborted) throw new InterruptedError();
-      await this.beforeCall?.(spec.endpoint);
-      this.#count(spec.endpoint);
-      const requestHeaders = { "user-agent": this.#o.userAgent, ...(await headers()) };
-      let response: Response;
-      try {
-        response = await this.#o.fetch(this.#url(spec.path), {
-          method: spec.method,
-          headers: requestHeaders,
-          body: spec.body === undefined
-            ? undefined
-            : typeof spec.body === "string"
-            ? spec.body
-            : JSON.stringify(spec.body),
-          signal,
-        });
-      } catch (error) {
-        if (signal?.aborted) throw new InterruptedError();
-        const reason = networkReason(error);
-        // A refused or unresolvable host rarely heals in seconds: fewer attempts; TLS never does.
-        if (attempt >= Math.min(3, retry.maxAttempts) || reason.startsWith("TLS")) {
-          throw new ApiError(
-            `Cannot ${spec.purpose}: cannot reach ${this.#o.baseUrl.origin} (${reason})`,
-            { status: 0, cause: error },
-          );
-        }
-        await this.#backoff(spec, attempt, reason);
-        continue;
-      }
-      if (!isRetryableStatus(response.status) || attempt >= retry.maxAttempts) return response;
-      const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), this.#o.now());
-      if (response.status === 429) this.onRateLimited?.(spec.endpoint, retryAfterMs ?? 30_000);
-      const details = parseErrorBody(response.status, await response.text());
-      await this.#backoff(
-        spec,
-        attempt,
-        `HTTP ${response.status} ${details.message}`,
-        retryAfterMs,
-      );
+  /** One request and its classification for the retry loop. */
+  async #attempt(spec: CallSpec, n: number, authorization: () => Promise<string>) {
+    await this.#o.beforeCall?.(spec.endpoint);
+    this.#count(spec.endpoint);
+    const headers: Record<string, string> = {
+      "user-agent": this.#o.userAgent ?? "dap-deno",
+      authorization: await authorization(),
+      ...(spec.body === undefined
+        ? {}
+        : { "content-type": spec.contentType ?? "application/json" }),
+    };
+    let response: Response;
+    try {
+      const url = new URL(this.#o.baseUrl.href.replace(/\/+$/, "") + spec.path);
+      const init = { method: spec.method, headers, body: spec.body, signal: this.#runtime.signal };
+      response = await this.#runtime.fetch(url, init);
+    } catch (error) {
+      return this.#networkFailure(spec, n, error);
     }
+    const retryAfter = response.headers.get("retry-after");
+    return this.#classify(spec, {
+      status: response.status,
+      text: await response.text(),
+      retryAfter,
+    });
   }
 
-  async #backoff(spec: CallSpec, attempt: number, reason: string, retryAfterMs?: number) {
-    const delay = retryDelay(attempt, {
-      policy: this.#o.retry,
-      retryAfterMs,
-      random: this.#o.random,
-    });
-    this.#o.logger.warning(
-      `Retrying ${spec.method} ${spec.path} in ${delay} ms (attempt ${
-        attempt + 1
-      } of ${this.#o.retry.maxAttempts}): ${reason}`,
+  #networkFailure(spec: CallSpec, n: number, error: unknown): Attempt<Answer> {
+    this.#runtime.signal.throwIfAborted();
+    const reason = networkReason(error);
+    const failure = new ApiError(
+      `Cannot ${spec.purpose}: cannot reach ${this.#o.baseUrl.origin} (${reason})`,
+      { status: 0, cause: error },
     );
-    try {
-      await this.#o.sleep(delay, this.#o.signal);
-    } catch {
-      throw new InterruptedError();
+    // A refused or unresolvable host rarely heals in seconds: fewer attempts; TLS never does.
+    if (n >= Math.min(3, this.#runtime.retry.maxAttempts) || reason.startsWith("TLS")) {
+      throw failure;
     }
+    return { kind: "retry", reason, error: failure };
+  }
+
+  #classify(spec: CallSpec, answer: Answer): Attempt<Answer> {
+    const { status, text } = answer;
+    if (status === 401 && spec.endpoint !== "login") {
+      return { kind: "refresh", reason: "HTTP 401" };
+    }
+    if (!isRetryableStatus(status)) return { kind: "done", value: answer };
+    const retryAfterMs = parseRetryAfter(answer.retryAfter, this.#runtime.now());
+    if (status === 429) {
+      this.#o.onRateLimited?.(spec.endpoint, retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS);
+    }
+    const details = parseErrorBody(status, text);
+    return {
+      kind: "retry",
+      reason: `HTTP ${status} ${details.message}`,
+      retryAfterMs,
+      error: apiError(spec, status, text),
+    };
+  }
+
+  /** Sends `spec` under the retry loop; a 401 renews the token once. */
+  #send(spec: CallSpec, authorization: () => Promise<string>): Promise<Answer> {
+    return withRetry((n) => this.#attempt(spec, n, authorization), {
+      what: `${spec.method} ${spec.path}`,
+      runtime: this.#runtime,
+      giveUp: (reason) => new ApiError(`Cannot ${spec.purpose}: ${reason}`, { status: 0 }),
+      refresh: {
+        max: 1,
+        run: () => {
+          this.#runtime.log.info("The API refused the token (HTTP 401); logging in again");
+          this.#token = undefined;
+          return Promise.resolve();
+        },
+        exhausted: () =>
+          new AuthError(`Cannot ${spec.purpose}: the API refused a fresh token (HTTP 401)`),
+      },
+    });
+  }
+
+  /** An authenticated call answering JSON. */
+  async #call(spec: CallSpec): Promise<unknown> {
+    const answer = await this.#send(spec, async () => `Bearer ${await this.#bearer()}`);
+    if (answer.status < 200 || answer.status > 299) {
+      throw apiError(spec, answer.status, answer.text);
+    }
+    return parseJsonAnswer(spec, answer.text);
   }
 
   /** A valid token: the cached one, or a new login when it is near expiry. */
   async #bearer(): Promise<string> {
     const token = this.#token;
-    if (token && this.#o.now() < token.renewAt) return token.value;
-    if (token) this.#o.logger.debug("Renewing the access token before it expires");
+    if (token && this.#runtime.now() < token.renewAt) return token.value;
+    if (token) this.#runtime.log.debug("Renewing the access token before it expires");
     this.#login ??= this.#logIn().finally(() => (this.#login = undefined));
     return await this.#login;
   }
 
   async #logIn(): Promise<string> {
     const { clientId, clientSecret } = this.#o;
-    const basic = btoa(
-      String.fromCharCode(...new TextEncoder().encode(`${clientId}:${clientSecret}`)),
-    );
-    this.#o.logger.addSecret(basic);
+    const bytes = new TextEncoder().encode(`${clientId}:${clientSecret}`);
+    const basic = btoa(String.fromCharCode(...bytes));
+    this.#runtime.secrets.add(basic);
     const spec: CallSpec = {
       endpoint: "login",
       method: "POST",
       path: "/ids/auth/login",
       body: "grant_type=client_credentials",
+      contentType: "application/x-www-form-urlencoded",
       purpose: "log in",
     };
-    const response = await this.#send(spec, () =>
-      Promise.resolve({
-        authorization: `Basic ${basic}`,
-        "content-type": "application/x-www-form-urlencoded",
-      }));
-    const text = await response.text();
-    if (response.status === 400 || response.status === 401 || response.status === 403) {
-      const details = parseErrorBody(response.status, text);
+    const { status, text } = await this.#send(spec, () => Promise.resolve(`Basic ${basic}`));
+    if (status === 400 || status === 401 || status === 403) {
+      const details = parseErrorBody(status, text);
       throw new AuthError(
-        `Cannot log in: the client id or secret was refused (HTTP ${response.status}: ${details.message})`,
+        `Cannot log in: the client id or secret was refused (HTTP ${status}: ${details.message})`,
       );
     }
-    if (!response.ok) throw this.#apiError(spec, response.status, text);
+    if (status < 200 || status > 299) throw apiError(spec, status, text);
     const token = parseToken(parseJsonAnswer(spec, text));
-    this.#o.logger.addSecret(token.accessToken);
-    const now = this.#o.now();
-    const expiresAt = (jwtExpiry(token.accessToken) ?? now / 1000 + token.expiresIn) * 1000;
-    const lifetime = Math.max(0, expiresAt - now);
-    // Renew with 5 minutes to spare, or a fifth of the lifetime for short-lived tokens.
-    const renewAt = expiresAt - Math.min(300_000, lifetime / 5);
-    this.#token = { value: token.accessToken, expiresAt, renewAt };
-    this.#o.logger.debug(`Logged in; token valid for ${Math.round(lifetime / 1000)} s`);
+    this.#runtime.secrets.add(token.accessToken);
+    this.#token = { value: token.accessToken, renewAt: this.#renewAt(token) };
     return token.accessToken;
   }
 
-  #apiError(spec: CallSpec, status: number, text: string): ApiError {
-    const details = parseErrorBody(status, text);
-    return new ApiError(`Cannot ${spec.purpose}: ${details.message} (HTTP ${status})`, {
-      status,
-      type: details.type,
-      uuid: details.uuid,
-    });
+  /** When to renew: 5 minutes before expiry, or a fifth of the lifetime for short-lived tokens. */
+  #renewAt(token: { accessToken: string; expiresIn: number }): number {
+    const now = this.#runtime.now();
+    const expiresAt = (jwtExpiry(token.accessToken) ?? now / 1000 + token.expiresIn) * 1000;
+    const lifetime = Math.max(0, expiresAt - now);
+    this.#runtime.log.debug(`Logged in; token valid for ${Math.round(lifetime / 1000)} s`);
+    return expiresAt - Math.min(300_000, lifetime / 5);
   }
+}
 
-  /** An authenticated call: renews the token once after a 401. */
-  async #call(spec: CallSpec): Promise<unknown> {
-    for (let renewed = false;; renewed = true) {
-      const response = await this.#send(spec, async () => ({
-        authorization: `Bearer ${await this.#bearer()}`,
-        ...(spec.body === undefined ? {} : { "content-type": "application/json" }),
-      }));
-      const text = await response.text();
-      if (response.status === 401 && !renewed) {
-        this.#o.logger.info(`The API refused the token (HTTP 401); logging in again`);
-        this.#token = undefined;
-        continue;
-      }
-      if (response.status === 401) {
-        throw new AuthError(`Cannot ${spec.purpose}: the API refused a fresh token (HTTP 401)`);
-      }
-      if (!response.ok) throw this.#apiError(spec, response.status, text);
-      return parseJsonAnswer(spec, text);
-    }
-  }
+function tablePath(namespace: string, table: string): string {
+  return `/dap/query/${encodeURIComponent(namespace)}/table/${encodeURIComponent(table)}`;
+}
+
+function apiError(spec: CallSpec, status: number, text: string): ApiError {
+  const details = parseErrorBody(status, text);
+  return new ApiError(`Cannot ${spec.purpose}: ${details.message} (HTTP ${status})`, {
+    status,
+    type: details.type,
+    uuid: details.uuid,
+  });
 }
 
 function parseJsonAnswer(spec: CallSpec, text: string): unknown {

@@ -55,7 +55,7 @@ export function parseToken(value: unknown): Token {
 }
 
 /** Parses `{"tables": [...]}`. */
-export function parseTables(value: unknown): string[] {
+export function parseTableList(value: unknown): string[] {
   const tables = object(value, "the table list").tables;
   if (!Array.isArray(tables) || tables.some((t) => typeof t !== "string")) {
     throw new SyntaxError("Cannot read the table list: expected tables to be strings");
@@ -63,8 +63,14 @@ export function parseTables(value: unknown): string[] {
   return tables as string[];
 }
 
+/** A table's schema as the API answers it. */
+export interface SchemaAnswer {
+  schema: Json;
+  version: number;
+}
+
 /** Parses `{"schema": {...}, "version": N}`. */
-export function parseSchema(value: unknown): { schema: Json; version: number } {
+export function parseSchema(value: unknown): SchemaAnswer {
   const body = object(value, "the schema answer");
   const version = body.version;
   if (typeof version !== "number" || !Number.isInteger(version)) {

@@ -3,6 +3,7 @@
  * purely: nothing after this reads the environment.
  */
 import { UsageError } from "../errors.ts";
+import { type DataFormat, FORMATS } from "../output/data_format.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../report/logger.ts";
 
 /** The default Query API host. */
@@ -93,14 +94,9 @@ export function resolveConfig(
   };
 }
 
-/** The four data formats. */
-export const FORMATS = ["jsonl", "csv", "tsv", "parquet"] as const;
-/** One data format. */
-export type Format = typeof FORMATS[number];
-
 /** Reads `--format` in any letter case. */
-export function parseFormat(text: string): Format {
-  const format = text.toLowerCase() as Format;
+export function parseFormat(text: string): DataFormat {
+  const format = text.toLowerCase() as DataFormat;
   if (!FORMATS.includes(format)) {
     throw new UsageError(`Cannot use format '${text}': use CSV, JSONL, Parquet or TSV`);
   }

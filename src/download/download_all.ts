@@ -7,15 +7,11 @@
  */
 import { join } from "node:path";
 import { describeError, InterruptedError } from "../errors.ts";
+import type { Runtime } from "../runtime.ts";
+import { type DownloadedFile, downloadObject } from "./download_object.ts";
+import { hashFile } from "./hash_file.ts";
+import { etagMd5, parseContentRange } from "./ranges.ts";
 import { Semaphore } from "./semaphore.ts";
-import {
-  type DownloadedFile,
-  downloadObject,
-  type DownloadObjectOptions,
-  etagMd5,
-  hashFile,
-  parseContentRange,
-} from "./download_object.ts";
 
 /** One object to fetch. */
 export interface DownloadTask {
@@ -30,28 +26,83 @@ export type DownloadResult =
   | { id: string; fileName: string; ok: false; error: unknown };
 
 /** Settings of a batch. */
-export interface DownloadAllOptions extends Omit<DownloadObjectOptions, "refreshUrl" | "onBytes"> {
-  /** objects downloaded at once @default 8 */
-  concurrency?: number;
+export interface DownloadAllOptions {
+  runtime: Runtime;
   /** a fresh URL for an object whose URL expired */
   refreshUrl: (id: string) => Promise<string>;
-  onBytes?: (bytes: number) => void;
-  onResult?: (result: DownloadResult) => void;
+  /** objects downloaded at once @default 8 */
+  concurrency?: number;
   /** download slots shared with other tables; each object holds one while it downloads */
   slots?: Semaphore;
+  onBytes?: (bytes: number) => void;
+  /** called as each object ends, with its index in `tasks` */
+  onResult?: (result: DownloadResult, index: number) => void;
+  /** flush files to the disk before renaming them @default true */
+  fsync?: boolean;
+  /** give up on a body that sends nothing for this long (ms) @default 60000 */
+  idleTimeoutMs?: number;
 }
 
 /** Runs `worker` over `items` with at most `limit` at once, in order of start. */
 export async function runPool<T>(
   items: readonly T[],
   limit: number,
-  worker: (item: T) => Promise<void>,
+  worker: (item: T, index: number) => Promise<void>,
 ): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) await worker(items[next++]!);
+    while (next < items.length) {
+      const index = next++;
+      await worker(items[index]!, index);
+    }
   });
   await Promise.all(lanes);
+}
+
+/** Downloads every task into `directory`; resolves with one result per task, in task order. */
+export async function downloadAll(
+  tasks: readonly DownloadTask[],
+  directory: string,
+  options: DownloadAllOptions,
+): Promise<DownloadResult[]> {
+  const results: DownloadResult[] = new Array(tasks.length);
+  const concurrency = options.concurrency ?? 8;
+  const slots = options.slots ?? new Semaphore(concurrency);
+  await runPool(tasks, concurrency, (task, index) =>
+    slots.run(async () => {
+      options.runtime.signal.throwIfAborted();
+      const result = await downloadTask(task, join(directory, task.fileName), options);
+      results[index] = result;
+      options.onResult?.(result, index);
+    }));
+  return results;
+}
+
+async function downloadTask(
+  task: DownloadTask,
+  path: string,
+  options: DownloadAllOptions,
+): Promise<DownloadResult> {
+  const base = { id: task.id, fileName: task.fileName };
+  try {
+    const existing = await reusable(task, path, options.runtime).catch((error) => {
+      if (error instanceof InterruptedError) throw error;
+      return undefined;
+    });
+    if (existing) {
+      options.onBytes?.(existing.size);
+      return { ...base, ok: true, reused: true, path, ...existing };
+    }
+    const file = await downloadObject(task.url, path, {
+      ...options,
+      refreshUrl: () => options.refreshUrl(task.id),
+    });
+    return { ...base, ok: true, reused: false, ...file };
+  } catch (error) {
+    if (error instanceof InterruptedError) throw error;
+    options.runtime.log.error(`${task.fileName}: ${describeError(error)}`, { file: task.fileName });
+    return { ...base, ok: false, error };
+  }
 }
 
 async function fileMd5(path: string): Promise<{ size: number; md5: string } | undefined> {
@@ -68,63 +119,19 @@ async function fileMd5(path: string): Promise<{ size: number; md5: string } | un
 async function reusable(
   task: DownloadTask,
   path: string,
-  fetcher: typeof fetch,
-  signal?: AbortSignal,
+  runtime: Runtime,
 ): Promise<{ size: number; md5: string } | undefined> {
   const local = await fileMd5(path);
   if (!local) return undefined;
   // A one-byte GET reveals the size and ETag; pre-signed URLs are signed for GET only.
-  const response = await fetcher(task.url, { headers: { range: "bytes=0-0" }, signal });
+  const response = await runtime.fetch(task.url, {
+    headers: { range: "bytes=0-0" },
+    signal: runtime.signal,
+  });
   await response.body?.cancel();
   if (!response.ok) return undefined;
   const total = parseContentRange(response.headers.get("content-range"))?.total ??
     Number(response.headers.get("content-length"));
   const md5 = etagMd5(response.headers.get("etag"));
   return total === local.size && (md5 === undefined || md5 === local.md5) ? local : undefined;
-}
-
-/** Downloads every task into `directory`; resolves with one result per task, in task order. */
-export async function downloadAll(
-  tasks: readonly DownloadTask[],
-  directory: string,
-  options: DownloadAllOptions,
-): Promise<DownloadResult[]> {
-  const results = new Map<string, DownloadResult>();
-  const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const slots = options.slots ?? new Semaphore(options.concurrency ?? 8);
-  await runPool(tasks, options.concurrency ?? 8, (task) =>
-    slots.run(async () => {
-      if (options.signal?.aborted) throw new InterruptedError();
-      const path = join(directory, task.fileName);
-      let result: DownloadResult;
-      try {
-        const existing = await reusable(task, path, fetcher, options.signal).catch(() => undefined);
-        if (existing) {
-          options.onBytes?.(existing.size);
-          result = {
-            id: task.id,
-            fileName: task.fileName,
-            ok: true,
-            reused: true,
-            path,
-            ...existing,
-          };
-        } else {
-          const file = await downloadObject(task.url, path, {
-            ...options,
-            refreshUrl: () => options.refreshUrl(task.id),
-          });
-          result = { id: task.id, fileName: task.fileName, ok: true, reused: false, ...file };
-        }
-      } catch (error) {
-        if (error instanceof InterruptedError || options.signal?.aborted) {
-          throw new InterruptedError();
-        }
-        options.logger.error(`${task.fileName}: ${describeError(error)}`);
-        result = { id: task.id, fileName: task.fileName, ok: false, error };
-      }
-      results.set(task.id, result);
-      options.onResult?.(result);
-    }));
-  return tasks.map((task) => results.get(task.id)!);
 }

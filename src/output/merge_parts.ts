@@ -1,36 +1,17 @@
 /**
  * Merges a table's downloaded JSONL parts (gzipped, verified) into one file in
- * the chosen format, streaming: part -> gunzip (node:zlib, multi-member safe)
- * -> lines -> records -> writer -> `<file>.partial` -> rename. Nothing holds a
- * part, a table or a column whole; Parquet holds one bounded row group.
+ * the chosen format, streaming: part -> gunzip -> lines -> records -> writer
+ * -> `<file>.partial` -> rename. Nothing holds a part, a table or a column
+ * whole; Parquet holds one bounded row group. Parts are added one at a time,
+ * in order, as they arrive.
  */
-import { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
-import { DelimitedEncoder } from "./delimited_fields.ts";
-import type { FlatColumn } from "./flatten_schema.ts";
-import { type JsonValue, parseJsonLossless } from "./json_values.ts";
-import { type Codec, ParquetSink } from "./parquet_sink.ts";
-
-/** Output formats of a merge. */
-export type MergeFormat = "jsonl" | "csv" | "tsv" | "parquet";
-
-/** File-name extensions of merged files. */
-export const MERGE_EXTENSIONS: Record<MergeFormat, string> = {
-  jsonl: "jsonl",
-  csv: "csv",
-  tsv: "tsv",
-  parquet: "parquet",
-};
+import type { DataFormat } from "./data_format.ts";
+import { MERGED_FORMATS, type MergedFormat, type MergedFormatOptions } from "./merged_format.ts";
+import { AtomicFile } from "./write_atomically.ts";
 
 /** How to merge. */
-export interface MergeOptions {
-  format: MergeFormat;
-  /** the table's flat columns (CSV, TSV, Parquet) */
-  columns: readonly FlatColumn[];
-  /** Parquet codec @default "zstd" */
-  codec?: Codec;
-  /** Parquet rows per row group at most @default ROW_GROUP_ROWS */
-  rowGroupRows?: number;
+export interface MergeOptions extends MergedFormatOptions {
+  format: DataFormat;
   signal?: AbortSignal;
 }
 
@@ -41,137 +22,41 @@ export interface MergeResult {
   size: number;
 }
 
-/** The decompressed bytes of one gzipped part (multi-member gzip included). */
-async function* partBytes(path: string): AsyncGenerator<Uint8Array> {
-  using file = await Deno.open(path, { read: true });
-  yield* Readable.fromWeb(file.readable as never).pipe(createGunzip()) as AsyncIterable<Uint8Array>;
-}
+/** One merged file being written: add parts in order, then commit or abort. */
+export class MergedFile {
+  readonly #atomic: AtomicFile;
+  readonly #writer: MergedFormat;
+  readonly #signal: AbortSignal;
+  #rows = 0;
 
-/**
- * The decompressed lines of one gzipped part, in order, in batches (one per
- * decompressed chunk): a promise per batch rather than per line.
- */
-export async function* partLines(path: string): AsyncGenerator<string[]> {
-  const decoder = new TextDecoder();
-  let rest = "";
-  for await (const chunk of partBytes(path)) {
-    const lines = (rest + decoder.decode(chunk, { stream: true })).split("\n");
-    rest = lines.pop()!;
-    const batch = lines.filter((line) => line !== "");
-    if (batch.length > 0) yield batch;
-  }
-  rest += decoder.decode();
-  if (rest !== "") yield [rest];
-}
-
-/** Whether a parsed value holds an integer that JSON.parse may have rounded. */
-function hasUnsafeInteger(value: unknown): boolean {
-  if (typeof value === "number") return Number.isInteger(value) && !Number.isSafeInteger(value);
-  if (value === null || typeof value !== "object") return false;
-  const items = Array.isArray(value) ? value : Object.values(value);
-  for (let i = 0; i < items.length; i++) if (hasUnsafeInteger(items[i])) return true;
-  return false;
-}
-
-/** The fast parse, and the lossless one only for records with integers beyond 2^53. */
-function parseRecord(line: string): JsonValue {
-  const record = JSON.parse(line);
-  return hasUnsafeInteger(record) ? parseJsonLossless(line) : record;
-}
-
-/** Buffers text and writes it to a file in large pieces. */
-class TextSink {
-  readonly #file: Deno.FsFile;
-  readonly #encoder = new TextEncoder();
-  #pending: string[] = [];
-  #pendingLength = 0;
-
-  constructor(file: Deno.FsFile) {
-    this.#file = file;
+  private constructor(atomic: AtomicFile, options: MergeOptions) {
+    this.#atomic = atomic;
+    this.#writer = MERGED_FORMATS[options.format](atomic.file, options);
+    this.#signal = options.signal ?? new AbortController().signal;
   }
 
-  /** Buffers text; `full` says when a flush is due. */
-  write(text: string): void {
-    this.#pending.push(text);
-    this.#pendingLength += text.length;
+  /** Starts `<path>.partial`. */
+  static async open(path: string, options: MergeOptions): Promise<MergedFile> {
+    return new MergedFile(await AtomicFile.open(path), options);
   }
 
-  get full(): boolean {
-    return this.#pendingLength >= 1 << 20;
+  /** Appends one part's records. */
+  async add(part: string): Promise<void> {
+    this.#rows += await this.#writer.addPart(part, this.#signal);
   }
 
-  async flush(): Promise<void> {
-    const bytes = this.#encoder.encode(this.#pending.join(""));
-    this.#pending = [];
-    this.#pendingLength = 0;
-    for (let written = 0; written < bytes.length;) {
-      written += await this.#file.write(bytes.subarray(written));
-    }
+  /** Finishes the file and makes it final. */
+  async commit(): Promise<MergeResult> {
+    await this.#writer.finish();
+    await this.#atomic.commit();
+    const path = this.#atomic.path;
+    return { path, rows: this.#rows, size: (await Deno.stat(path)).size };
   }
-}
 
-async function writeRecords(
-  parts: readonly string[],
-  file: Deno.FsFile,
-  options: MergeOptions,
-): Promise<number> {
-  let rows = 0;
-  if (options.format === "parquet") {
-    const sink = new ParquetSink(file, options.columns, {
-      codec: options.codec,
-      rowGroupRows: options.rowGroupRows,
-    });
-    for (const part of parts) {
-      for await (const batch of partLines(part)) {
-        for (const line of batch) sink.add(parseRecord(line), line.length);
-        rows += batch.length;
-        if (options.signal?.aborted) throw options.signal.reason;
-      }
-    }
-    sink.close();
-    return rows;
+  /** Removes the unfinished file. */
+  abort(): Promise<void> {
+    return this.#atomic.abort();
   }
-  if (options.format === "jsonl") return await copyLines(parts, file, options.signal);
-  const text = new TextSink(file);
-  const encoder = new DelimitedEncoder(options.columns, options.format);
-  text.write(encoder.header());
-  for (const part of parts) {
-    for await (const batch of partLines(part)) {
-      for (const line of batch) text.write(encoder.line(parseRecord(line)));
-      rows += batch.length;
-      if (text.full) await text.flush();
-      if (options.signal?.aborted) throw options.signal.reason;
-    }
-  }
-  await text.flush();
-  return rows;
-}
-
-const NEWLINE = 0x0a;
-
-/** JSONL is lossless as served: the decompressed bytes pass through untouched, one line per record. */
-async function copyLines(
-  parts: readonly string[],
-  file: Deno.FsFile,
-  signal?: AbortSignal,
-): Promise<number> {
-  let rows = 0;
-  for (const part of parts) {
-    let last = NEWLINE;
-    for await (const chunk of partBytes(part)) {
-      if (signal?.aborted) throw signal.reason;
-      for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) rows++;
-      for (let written = 0; written < chunk.length;) {
-        written += await file.write(chunk.subarray(written));
-      }
-      if (chunk.length > 0) last = chunk[chunk.length - 1]!;
-    }
-    if (last !== NEWLINE) {
-      await file.write(new Uint8Array([NEWLINE]));
-      rows++;
-    }
-  }
-  return rows;
 }
 
 /** Merges `parts` (in order) into `destination`, atomically. */
@@ -180,13 +65,12 @@ export async function mergeParts(
   destination: string,
   options: MergeOptions,
 ): Promise<MergeResult> {
-  const partial = `${destination}.partial`;
-  let rows: number;
-  {
-    using file = await Deno.open(partial, { write: true, create: true, truncate: true });
-    rows = await writeRecords(parts, file, options);
-    await file.syncData();
+  const file = await MergedFile.open(destination, options);
+  try {
+    for (const part of parts) await file.add(part);
+    return await file.commit();
+  } catch (error) {
+    await file.abort();
+    throw error;
   }
-  await Deno.rename(partial, destination);
-  return { path: destination, rows, size: (await Deno.stat(destination)).size };
 }

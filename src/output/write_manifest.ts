@@ -4,6 +4,7 @@
  * job's files are all there; it is what a later incremental run starts from.
  */
 import { join } from "node:path";
+import { writeAtomically } from "./write_atomically.ts";
 
 /** The manifest's file name. */
 export const MANIFEST_NAME = ".dap-manifest.json";
@@ -36,14 +37,13 @@ export interface Manifest {
   merged?: { file: string; rows: number; size: number; mode: string; codec: string };
 }
 
-/** Writes the manifest atomically (`.partial`, then rename); returns its path. */
+/** Writes the manifest atomically; returns its path. */
 export async function writeManifest(
   directory: string,
   manifest: Manifest,
   name = MANIFEST_NAME,
 ): Promise<string> {
   const path = join(directory, name);
-  await Deno.writeTextFile(`${path}.partial`, JSON.stringify(manifest, null, 2) + "\n");
-  await Deno.rename(`${path}.partial`, path);
+  await writeAtomically(path, JSON.stringify(manifest, null, 2) + "\n");
   return path;
 }

@@ -1,6 +1,7 @@
 /** Saves a table schema as the official client does: `<dir>/<table>_schema_version_<N>.json`. */
 import { join } from "node:path";
 import { safeFileName } from "../safe_file_name.ts";
+import { writeAtomically } from "./write_atomically.ts";
 
 /** Writes the JSON schema (indented by 4) atomically; returns its path. */
 export async function writeSchemaFile(
@@ -12,7 +13,6 @@ export async function writeSchemaFile(
     directory,
     safeFileName(`${table}_schema_version_${answer.version}.json`, "schema.json"),
   );
-  await Deno.writeTextFile(`${path}.partial`, JSON.stringify(answer.schema, null, 4) + "\n");
-  await Deno.rename(`${path}.partial`, path);
+  await writeAtomically(path, JSON.stringify(answer.schema, null, 4) + "\n");
   return path;
 }

@@ -20,6 +20,8 @@ export interface LoggerOptions {
   write: (line: string) => void;
   /** clock for timestamps @default Date.now */
   now?: () => number;
+  /** values never to write, shared with whoever discovers them (the API client) @default a new set */
+  secrets?: Set<string>;
 }
 
 const PATTERNS: RegExp[] = [
@@ -47,19 +49,20 @@ export function redact(text: string, secrets: Iterable<string> = []): string {
   return out;
 }
 
-/** A leveled logger that never writes a known secret. */
+/** A leveled logger that never writes a known secret; implements the runtime's `Log`. */
 export class Logger {
   readonly level: LogLevel;
   readonly format: LogFormat;
   readonly #write: (line: string) => void;
   readonly #now: () => number;
-  readonly #secrets = new Set<string>();
+  readonly #secrets: Set<string>;
 
   constructor(options: LoggerOptions) {
     this.level = options.level ?? "info";
     this.format = options.format ?? "plain";
     this.#write = options.write;
     this.#now = options.now ?? Date.now;
+    this.#secrets = options.secrets ?? new Set();
   }
 
   /** Registers a value that must never appear in output (a secret or token). */

@@ -3,19 +3,11 @@
  * that redraws one status line on a terminal (never when stderr is a file or a
  * pipe, where the logger's plain lines tell the story instead).
  */
-import { withDefaults } from "../defaults.ts";
+import type { ExportObserver, TableStage } from "../export/export_observer.ts";
 import { formatBytes } from "./format_units.ts";
 
 /** Where a table is in its run. */
-export type TableState =
-  | "queued"
-  | "starting"
-  | "waiting"
-  | "running"
-  | "downloading"
-  | "merging"
-  | "done"
-  | "failed";
+export type TableState = TableStage;
 
 /** One table's progress. */
 export interface TableProgress {
@@ -57,7 +49,7 @@ export interface ProgressBoardOptions {
 }
 
 /** Keeps the state of every table and redraws a status line, throttled. */
-export class ProgressBoard {
+export class ProgressBoard implements ExportObserver {
   readonly #tables = new Map<string, TableProgress>();
   readonly #o: Required<ProgressBoardOptions>;
   #drawnAt = 0;
@@ -65,7 +57,13 @@ export class ProgressBoard {
   #samples: { at: number; bytes: number }[] = [];
 
   constructor(options: ProgressBoardOptions) {
-    this.#o = withDefaults({ columns: 100, now: Date.now, intervalMs: 100 }, options);
+    this.#o = {
+      write: options.write,
+      enabled: options.enabled,
+      columns: options.columns ?? 100,
+      now: options.now ?? Date.now,
+      intervalMs: options.intervalMs ?? 100,
+    };
   }
 
   /** Changes a table's state or counts. */
@@ -81,11 +79,6 @@ export class ProgressBoard {
     const current = this.#tables.get(table);
     if (current) current.bytesDone += bytes;
     this.#draw(false);
-  }
-
-  /** A snapshot of one table's progress. */
-  get(table: string): TableProgress | undefined {
-    return this.#tables.get(table);
   }
 
   /** Writes a line for people without tearing the status line. */

@@ -1,24 +1,7 @@
 /** What a run did: one line per table for people, and a JSON document on request. */
 import { describeError, exitCodeFor } from "../errors.ts";
+import type { TableResult } from "../export/table_result.ts";
 import { formatBytes, formatDuration } from "./format_units.ts";
-
-/** The outcome of one table. */
-export interface TableResult {
-  namespace: string;
-  table: string;
-  ok: boolean;
-  jobId?: string;
-  directory?: string;
-  manifest?: string;
-  files: number;
-  reusedFiles: number;
-  bytes: number;
-  ms: number;
-  error?: unknown;
-  /** merged runs: rows written and the file */
-  rows?: number;
-  mergedPath?: string;
-}
 
 /** "canvas.courses: 4 files, 1.2 MiB in 2.1s -> downloads/job_x" or the failure. */
 export function summaryLine(result: TableResult): string {
@@ -66,3 +49,5 @@ export function runSummaryJson(results: readonly TableResult[]): string {
     2,
   ) + "\n";
 }
+
+export type { TableResult };

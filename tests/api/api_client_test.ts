@@ -2,6 +2,7 @@ import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 import { ApiClient, jwtExpiry, networkReason } from "../../src/api/api_client.ts";
 import { ApiError, AuthError } from "../../src/errors.ts";
 import { Logger } from "../../src/report/logger.ts";
+import { createRuntime } from "../../src/runtime.ts";
 import { DEMO_CREDENTIAL, Emulator, type EmulatorOptions } from "../emulator/emulator.ts";
 import { handlerFetch, recordingSleep } from "../support/handler_fetch.ts";
 
@@ -19,11 +20,13 @@ function setup(options: EmulatorOptions = {}, credential = DEMO_CREDENTIAL) {
     baseUrl: new URL("http://emulator.test"),
     clientId: credential.clientId,
     clientSecret: credential.clientSecret,
-    logger: new Logger({ level: "debug", write: (line) => lines.push(line), now: () => clock.now }),
-    fetch: handlerFetch(emulator.handler),
-    sleep,
-    now: () => clock.now,
-    random: () => 0.5,
+    runtime: createRuntime({
+      log: new Logger({ level: "debug", write: (line) => lines.push(line), now: () => clock.now }),
+      fetch: handlerFetch(emulator.handler),
+      sleep,
+      now: () => clock.now,
+      random: () => 0.5,
+    }),
   });
   return { emulator, client, clock, lines, waits };
 }
@@ -146,10 +149,12 @@ Deno.test("ApiClient turns unreachable hosts into ApiError with a short reason",
     baseUrl: new URL("http://127.0.0.1:9"),
     clientId: "a",
     clientSecret: "secret-value",
-    logger: new Logger({ write: () => {} }),
-    fetch: () =>
-      Promise.reject(new TypeError("error sending request: Connection refused (os error 111)")),
-    sleep,
+    runtime: createRuntime({
+      log: new Logger({ write: () => {} }),
+      fetch: () =>
+        Promise.reject(new TypeError("error sending request: Connection refused (os error 111)")),
+      sleep,
+    }),
   });
   const error = await assertRejects(
     () => client.listTables("canvas"),

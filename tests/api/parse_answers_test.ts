@@ -3,7 +3,7 @@ import {
   parseErrorBody,
   parseJob,
   parseObjectUrls,
-  parseTables,
+  parseTableList,
   parseToken,
 } from "../../src/api/parse_answers.ts";
 
@@ -37,7 +37,7 @@ Deno.test("parseJob() reads every state and ignores unknown keys", () => {
 Deno.test("parsers throw SyntaxError for answers of the wrong shape", () => {
   assertThrows(() => parseJob({ id: "j", status: "done" }), SyntaxError, 'unknown status "done"');
   assertThrows(() => parseJob([]), SyntaxError, "Cannot read the job: expected a JSON object");
-  assertThrows(() => parseTables({ tables: [1] }), SyntaxError, "expected tables to be strings");
+  assertThrows(() => parseTableList({ tables: [1] }), SyntaxError, "expected tables to be strings");
   assertThrows(() => parseObjectUrls({ urls: { a: {} } }), SyntaxError, "the URL of a");
   assertThrows(() => parseToken({}), SyntaxError, "access_token");
 });

@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
-import { downloadObject, etagMd5, parseContentRange } from "../../src/download/download_object.ts";
+import { downloadObject } from "../../src/download/download_object.ts";
+import { etagMd5, parseContentRange } from "../../src/download/ranges.ts";
+import { createRuntime } from "../../src/runtime.ts";
 import { downloadAll } from "../../src/download/download_all.ts";
 import { DownloadError } from "../../src/errors.ts";
 import { Logger } from "../../src/report/logger.ts";
@@ -33,10 +35,12 @@ async function setup(options: EmulatorOptions = {}) {
   const { sleep, waits } = recordingSleep();
   const progress: number[] = [];
   const downloadOptions = {
-    logger: new Logger({ level: "debug", write: (line: string) => lines.push(line) }),
-    fetch: handlerFetch(emulator.handler),
-    sleep,
-    random: () => 0,
+    runtime: createRuntime({
+      log: new Logger({ level: "debug", write: (line: string) => lines.push(line) }),
+      fetch: handlerFetch(emulator.handler),
+      sleep,
+      random: () => 0,
+    }),
     fsync: false,
     onBytes: (n: number) => progress.push(n),
     refreshUrl: async () => (await newUrls([ids[0]!]))[ids[0]!]!.url,

@@ -1,0 +1,44 @@
+/** The flags `snapshot` and `incremental` share, declared once. */
+import type { Command, OptionValues } from "@commander-js/extra-typings";
+
+/** Default download concurrency (see README, "Choosing --concurrency"). */
+export const DEFAULT_CONCURRENCY = 8;
+/** Default Parquet codec for merged files (see README, "Merged output"). */
+export const DEFAULT_CODEC = "zstd";
+
+/** Adds the export flags to a command (its type carries every flag, as commander infers it). */
+// deno-lint-ignore explicit-module-boundary-types ban-types -- `{}` is commander's "no options yet"
+export function withExportOptions<G extends OptionValues>(command: Command<[], {}, G>) {
+  return command
+    .requiredOption("--namespace <namespace>", "data namespace: canvas, canvas_logs, catalog, ...")
+    .requiredOption("--table <table>", "table name, comma-separated list, or 'all'")
+    .option("--format <format>", "CSV, JSONL, Parquet or TSV (any case)", "jsonl")
+    .option("--output-directory <dir>", "where to save the files", "downloads")
+    .option(
+      "--concurrency <n>",
+      "objects downloaded at once, across all tables",
+      String(DEFAULT_CONCURRENCY),
+    )
+    .option(
+      "--rate-limits <limits>",
+      "override API rate limits, e.g. query=5/60s,job=500/60s,urls=200/60s",
+    )
+    .option("--json", "print a machine-readable run summary on stdout")
+    .option(
+      "--merge",
+      "write one file per table, <output-directory>/<namespace>/<table>.<ext>, in --format",
+    )
+    .option(
+      "--mode <mode>",
+      "with --merge, CSV/TSV nested objects: expanded (dotted columns) or condensed (JSON)",
+      "expanded",
+    )
+    .option(
+      "--codec <codec>",
+      "with --merge --format parquet: zstd, snappy, gzip or none",
+      DEFAULT_CODEC,
+    );
+}
+
+/** The export flags as parsed. */
+export type ExportFlags = ReturnType<ReturnType<typeof withExportOptions>["opts"]>;

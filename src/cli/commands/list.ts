@@ -1,0 +1,20 @@
+/** `dap list`: the tables of a namespace, one per line on stdout. */
+import { EXIT } from "../../errors.ts";
+import type { DapProgram } from "../build_program.ts";
+import type { CommandRunner } from "../command_runner.ts";
+import { openSession } from "../open_session.ts";
+
+/** Adds `list` to the program. */
+export function registerList(program: DapProgram, run: CommandRunner): void {
+  program.command("list")
+    .description("List the tables of a namespace, one per line on stdout")
+    .requiredOption("--namespace <namespace>", "data namespace")
+    .action(async (_flags, command) => {
+      await run(async (flags, deps) => {
+        const { client } = openSession(flags, deps);
+        const tables = await client.listTables(flags.namespace);
+        deps.stdout(tables.map((t) => `${t}\n`).join(""));
+        return EXIT.OK;
+      }, command.optsWithGlobals());
+    });
+}

@@ -1,0 +1,41 @@
+/** `dap schema`: saves the JSON schema of one or more tables, as the official client names them. */
+import { EXIT } from "../../errors.ts";
+import { checkOutputDirectory } from "../../output/output_directory.ts";
+import { writeSchemaFile } from "../../output/write_schema_file.ts";
+import type { DapProgram } from "../build_program.ts";
+import type { CliDeps } from "../cli_deps.ts";
+import type { CommandRunner } from "../command_runner.ts";
+import { openSession } from "../open_session.ts";
+import { type GlobalFlags, parseTables } from "../resolve_config.ts";
+
+/** Adds `schema` to the program. */
+export function registerSchema(program: DapProgram, run: CommandRunner): void {
+  program.command("schema")
+    .description("Save the JSON schema of one or more tables")
+    .requiredOption("--namespace <namespace>", "data namespace")
+    .requiredOption("--table <table>", "table name, comma-separated list, or 'all'")
+    .option("--output-directory <dir>", "where to save the schema files", "downloads")
+    .action(async (_flags, command) => {
+      await run(saveSchemas, command.optsWithGlobals());
+    });
+}
+
+interface SchemaFlags extends GlobalFlags {
+  namespace: string;
+  table: string;
+  outputDirectory: string;
+}
+
+async function saveSchemas(flags: SchemaFlags, deps: CliDeps): Promise<number> {
+  const tables = parseTables(flags.table);
+  const { client, logger } = openSession(flags, deps);
+  await checkOutputDirectory(flags.outputDirectory);
+  const names = tables === "all" ? await client.listTables(flags.namespace) : tables;
+  for (const table of names) {
+    const answer = await client.getSchema(flags.namespace, table);
+    const path = await writeSchemaFile(flags.outputDirectory, table, answer);
+    const line = `${flags.namespace}.${table}: schema version ${answer.version} -> ${path}`;
+    deps.stderr(logger.redact(line) + "\n");
+  }
+  return EXIT.OK;
+}

@@ -1,0 +1,64 @@
+/**
+ * The one way files are made final: write `<path>.partial`, flush it to the
+ * disk, rename it to `<path>`. A file under its final name is whole; a
+ * failure removes the `.partial` rather than leave a file that looks done.
+ */
+
+/** A file being written under `<path>.partial` until committed. */
+export class AtomicFile {
+  readonly path: string;
+  readonly file: Deno.FsFile;
+
+  private constructor(path: string, file: Deno.FsFile) {
+    this.path = path;
+    this.file = file;
+  }
+
+  /** Opens (truncating) `<path>.partial`. */
+  static async open(path: string): Promise<AtomicFile> {
+    const file = await Deno.open(`${path}.partial`, { write: true, create: true, truncate: true });
+    return new AtomicFile(path, file);
+  }
+
+  /** Flushes the bytes to the disk and renames the file to `path`. */
+  async commit(): Promise<void> {
+    try {
+      await this.file.syncData();
+    } finally {
+      this.file.close();
+    }
+    await Deno.rename(`${this.path}.partial`, this.path);
+  }
+
+  /** Closes and removes the `.partial`. */
+  async abort(): Promise<void> {
+    try {
+      this.file.close();
+    } catch {
+      // already closed by a failed commit
+    }
+    await Deno.remove(`${this.path}.partial`).catch(() => {});
+  }
+}
+
+/** Writes `content` (text or bytes) to `path` atomically. */
+export async function writeAtomically(path: string, content: string | Uint8Array): Promise<void> {
+  const atomic = await AtomicFile.open(path);
+  try {
+    await writeAll(
+      atomic.file,
+      typeof content === "string" ? new TextEncoder().encode(content) : content,
+    );
+    await atomic.commit();
+  } catch (error) {
+    await atomic.abort();
+    throw error;
+  }
+}
+
+/** Writes every byte of `bytes` to `file`. */
+export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let written = 0; written < bytes.length;) {
+    written += await file.write(bytes.subarray(written));
+  }
+}
