@@ -102,10 +102,13 @@ Deno.test({
         ["snapshot", "--namespace", "canvas", "--table", "courses", "--output-directory", out],
         demoEnv(server.url),
       );
-      while (server.emulator.requests.filter((r) => r.endpoint === "object").length < 4) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      await new Promise((r) => setTimeout(r, 100));
+      // Mid-download: four downloads started and eight slow chunks sent.
+      await server.emulator.waitFor(
+        (e) =>
+          e.requests.filter((r) => r.endpoint === "object").length >= 4 &&
+          e.bytesServed >= 8 * 4096,
+        { description: "four downloads under way" },
+      );
       // Remounting read-only is refused while files are open for writing; an immutable
       // directory has the same effect on new files and renames, even for root.
       const [jobDir] = (await listFiles(out)).map((f) => join(out, f.split("/")[0]!));

@@ -229,14 +229,13 @@ Deno.test("Ctrl-C stops within a second, exits 130, leaves no incomplete final f
   });
   const out = await tempDir();
   const child = spawnDap([...SNAP, "--output-directory", out], demoEnv(server.url));
-  for (
-    let i = 0;
-    i < 100 && server.emulator.requests.filter((r) => r.endpoint === "object").length < 4;
-    i++
-  ) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await new Promise((r) => setTimeout(r, 200));
+  // Mid-download: four downloads started and a dozen slow chunks (>= 80 ms of each) sent.
+  await server.emulator.waitFor(
+    (e) =>
+      e.requests.filter((r) => r.endpoint === "object").length >= 4 &&
+      e.bytesServed >= 12 * 2048,
+    { description: "four downloads under way" },
+  );
   const sentAt = performance.now();
   child.kill("SIGINT");
   const output = await child.output();

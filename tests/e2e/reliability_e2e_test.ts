@@ -124,10 +124,11 @@ Deno.test("Ctrl-C during the job wait exits 130 at once and the rerun reuses the
     out,
   ];
   const child = spawnDap(args, demoEnv(server.url));
-  while (!server.emulator.requests.some((r) => r.endpoint === "query")) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  await new Promise((r) => setTimeout(r, 300));
+  // In the job wait: the job was created and a first poll was answered "not done yet".
+  await server.emulator.waitFor(
+    (e) => e.requests.some((r) => r.endpoint === "job" && r.status === 202),
+    { description: "a job poll answered 202" },
+  );
   const sentAt = performance.now();
   child.kill("SIGINT");
   const output = await child.output();
@@ -231,9 +232,10 @@ Deno.test("Ctrl-C between files (one done, the next waiting to retry) exits 130;
     "1",
   ];
   const child = spawnDap(args, demoEnv(server.url));
-  while (!server.emulator.requests.some((r) => r.endpoint === "object" && r.status === 503)) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await server.emulator.waitFor(
+    (e) => e.requests.some((r) => r.endpoint === "object" && r.status === 503),
+    { description: "a download answered 503" },
+  );
   const sentAt = performance.now();
   child.kill("SIGINT");
   const output = await child.output();

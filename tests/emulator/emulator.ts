@@ -43,6 +43,8 @@ export class Emulator {
   readonly issuedSecrets: string[] = [];
   /** faults injected so far, by kind (status faults as `status <n>`) */
   readonly faultsInjected = new Map<string, number>();
+  /** download body bytes handed to the transport so far (streamed bodies count chunk by chunk) */
+  bytesServed = 0;
   readonly handler: Handler;
   readonly #o: ResolvedOptions;
   readonly #state: SharedState;
@@ -52,6 +54,8 @@ export class Emulator {
   readonly #objects: Objects;
   readonly #rateWindows: RateWindows;
   readonly #attempts = new Map<string, number>();
+  /** re-checks of pending `waitFor()` calls, run on every change tests can observe */
+  readonly #waiters = new Set<() => void>();
   #counter = 0;
 
   constructor(options: EmulatorOptions = {}) {
@@ -65,6 +69,10 @@ export class Emulator {
       respond: new Responses(uuid),
       uuid,
       countFault: (fault) => this.#countFault(fault),
+      countServed: (bytes) => {
+        this.bytesServed += bytes;
+        this.#changed();
+      },
     };
     this.#identity = new Identity(this.#state);
     this.#catalogue = new CatalogueAnswers(this.#state);
@@ -87,6 +95,61 @@ export class Emulator {
   /** Changes a setting while running (tests use it to expire URLs or tokens). */
   configure(options: Partial<EmulatorOptions>): void {
     Object.assign(this.#o, options);
+    this.#changed();
+  }
+
+  /**
+   * Resolves as soon as `predicate(this)` holds: at once, or when a request is
+   * recorded or answered, download bytes go out, or settings change (no
+   * polling). Rejects after `timeoutMs` (@default 10000), or when the
+   * predicate throws. `description` names the condition in the timeout error
+   * (@default the predicate's source text).
+   */
+  waitFor(
+    predicate: (emulator: Emulator) => boolean,
+    options: { timeoutMs?: number; description?: string } = {},
+  ): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    if (!(timeoutMs >= 0)) {
+      throw new RangeError(
+        `Cannot wait for the emulator: timeoutMs must be >= 0, got ${timeoutMs}`,
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const finish = () => {
+        this.#waiters.delete(check);
+        clearTimeout(timer);
+      };
+      const check = () => {
+        try {
+          if (!predicate(this)) return;
+        } catch (error) {
+          finish();
+          return reject(error);
+        }
+        finish();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(this.#timeoutError(options.description ?? String(predicate), timeoutMs));
+      }, timeoutMs);
+      this.#waiters.add(check);
+      check();
+    });
+  }
+
+  #timeoutError(description: string, timeoutMs: number): Error {
+    const text = description.replace(/\s+/g, " ");
+    const shown = text.length > 160 ? `${text.slice(0, 157)}...` : text;
+    return new Error(
+      `Cannot wait for the emulator: ${shown} did not happen within ${timeoutMs} ms ` +
+        `(${this.requests.length} requests recorded, ${this.bytesServed} download bytes served)`,
+    );
+  }
+
+  #changed(): void {
+    for (const check of [...this.#waiters]) check();
   }
 
   /** The bytes of an object as served, for tests comparing files on disk. */
@@ -110,6 +173,7 @@ export class Emulator {
       endpoint: route?.endpoint,
     });
     this.requests.push(record);
+    this.#changed();
     const response = route ? this.#answer(route, request, url, body) : this.#state.respond.error(
       404,
       "ObjectNotFound",
@@ -117,6 +181,7 @@ export class Emulator {
       { id: url.pathname, kind: "route" },
     );
     record.status = response.status;
+    this.#changed();
     return response;
   }
 

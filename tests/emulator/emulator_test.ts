@@ -1,4 +1,11 @@
-import { assert, assertEquals, assertMatch, assertNotEquals } from "../support/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertRejects,
+  assertThrows,
+} from "../support/assert.ts";
 import { createHash } from "node:crypto";
 import { DEMO_CREDENTIAL, Emulator, type EmulatorOptions } from "./emulator.ts";
 import { TABLE_NAMES } from "./table_names.ts";
@@ -357,4 +364,95 @@ Deno.test("beta routes are served like the stable ones", async () => {
     (await call(env.handler, token, "GET", "/dap/beta/query/catalog/table")).json.tables,
     [...TABLE_NAMES.catalog!],
   );
+});
+
+Deno.test("waitFor() resolves on the change that makes its predicate hold, checking only on changes", async () => {
+  const env = setup();
+  const seen: number[] = [];
+  const waiting = env.emulator.waitFor((e) => {
+    seen.push(e.requests.length);
+    return e.requests.some((r) => r.endpoint === "tables" && r.status === 200);
+  });
+  let resolved = false;
+  waiting.then(() => resolved = true);
+  const token = await login(env.handler);
+  // Checked once at once, then when the login was recorded and when it was answered.
+  assertEquals(seen, [0, 1, 1]);
+  await call(env.handler, token, "GET", "/dap/query/canvas/table");
+  await waiting;
+  assertEquals([resolved, seen], [true, [0, 1, 1, 2, 2]]);
+  await call(env.handler, token, "GET", "/dap/query/canvas/table");
+  assertEquals(seen.length, 5, "no checks once resolved");
+});
+
+Deno.test("waitFor() resolves at once when the predicate already holds; configure() re-checks", async () => {
+  const env = setup();
+  await env.emulator.waitFor((e) => e.requests.length === 0);
+  const waiting = env.emulator.waitFor((e) => e.options.urlLifetimeSeconds === 5);
+  env.emulator.configure({ urlLifetimeSeconds: 5 });
+  await waiting;
+});
+
+Deno.test("waitFor() rejects with a clear error on timeout or when its predicate throws", async () => {
+  const env = setup();
+  await login(env.handler);
+  const error = await assertRejects(
+    () =>
+      env.emulator.waitFor((e) => e.requests.length > 5, {
+        timeoutMs: 20,
+        description: "six requests",
+      }),
+    Error,
+  );
+  assertEquals(
+    error.message,
+    "Cannot wait for the emulator: six requests did not happen within 20 ms " +
+      "(1 requests recorded, 0 download bytes served)",
+  );
+  // Without a description the predicate's source names the condition.
+  await assertRejects(
+    () => env.emulator.waitFor((e) => e.requests.length > 5, { timeoutMs: 1 }),
+    Error,
+    "e.requests.length > 5 did not happen within 1 ms",
+  );
+  await assertRejects(
+    () =>
+      env.emulator.waitFor(() => {
+        throw new TypeError("broken predicate");
+      }),
+    TypeError,
+    "broken predicate",
+  );
+  assertThrows(
+    () => env.emulator.waitFor(() => false, { timeoutMs: -1 }),
+    RangeError,
+    "Cannot wait for the emulator: timeoutMs must be >= 0, got -1",
+  );
+});
+
+Deno.test("bytesServed counts download bytes as they go out, and waitFor() sees each chunk", async () => {
+  const env = setup({
+    faults: [{
+      endpoint: "object",
+      attempts: [2],
+      fault: { kind: "slow", chunkBytes: 1000, delayMs: 0 },
+    }],
+    sleep: () => Promise.resolve(),
+  });
+  const token = await login(env.handler);
+  const job = await completeJob(env, token);
+  const id = (job.json.objects as { id: string }[])[0]!.id;
+  const urls = (await call(env.handler, token, "POST", "/dap/object/url", [{ id }])).json;
+  const url = (urls.urls as Record<string, { url: string }>)[id]!.url;
+  const size = env.emulator.objectBytes(id).length;
+  await download(env.handler, url);
+  assertEquals(env.emulator.bytesServed, size);
+  const response = await env.handler(new Request(url));
+  const reader = response.body!.getReader();
+  const twoChunks = env.emulator.waitFor((e) => e.bytesServed >= size + 2000);
+  assertEquals((await reader.read()).value!.length, 1000);
+  assertEquals(env.emulator.bytesServed, size + 1000);
+  assertEquals((await reader.read()).value!.length, 1000);
+  await twoChunks;
+  await reader.cancel();
 });

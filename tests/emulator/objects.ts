@@ -123,7 +123,10 @@ export class Objects {
     headers["content-length"] = String(end - start);
     if (request.method === "HEAD") return new Response(null, { status, headers });
     const body = served.subarray(start, end);
-    if (!fault) return new Response(body as Uint8Array<ArrayBuffer>, { status, headers });
+    if (!fault) {
+      this.#state.countServed(body.length);
+      return new Response(body as Uint8Array<ArrayBuffer>, { status, headers });
+    }
     return new Response(this.#body(body, fault, start), { status, headers });
   }
 
@@ -132,6 +135,7 @@ export class Objects {
     const chunk = fault?.kind === "slow" ? fault.chunkBytes : 256 * 1024;
     const cutAt = fault?.kind === "cut" ? Math.max(0, fault.afterBytes - offset) : Infinity;
     const sleep = this.#state.options.sleep;
+    const countServed = this.#state.countServed;
     let position = 0;
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
@@ -146,6 +150,7 @@ export class Objects {
         if (fault?.kind === "slow" && position > 0) await sleep(fault.delayMs);
         const end = Math.min(bytes.length, position + chunk, cutAt);
         controller.enqueue(bytes.slice(position, end));
+        countServed(end - position);
         position = end;
       },
     }, { highWaterMark: 0 });

@@ -20,4 +20,6 @@ export interface SharedState {
   uuid(salt: string): string;
   /** Counts one injected fault by kind. */
   countFault(fault: Fault): void;
+  /** Counts download body bytes handed to the transport. */
+  countServed(bytes: number): void;
 }
