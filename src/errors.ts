@@ -12,6 +12,7 @@ export const EXIT = {
   AUTH: 3,
   API: 4,
   PARTIAL: 5,
+  DATABASE: 6,
   INTERRUPTED: 130,
 } as const;
 
@@ -56,6 +57,11 @@ export class DownloadError extends Error {
   override name = "DownloadError";
 }
 
+/** A database that cannot be reached, refuses us, or fails a statement. */
+export class DatabaseError extends Error {
+  override name = "DatabaseError";
+}
+
 /** The run was interrupted (Ctrl-C). */
 export class InterruptedError extends Error {
   override name = "InterruptedError";
@@ -71,6 +77,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof ApiError || error instanceof JobFailedError) return EXIT.API;
   if (error instanceof SyntaxError) return EXIT.API;
   if (error instanceof DownloadError) return EXIT.PARTIAL;
+  if (error instanceof DatabaseError) return EXIT.DATABASE;
   if (error instanceof InterruptedError) return EXIT.INTERRUPTED;
   if (error instanceof DOMException && error.name === "AbortError") return EXIT.INTERRUPTED;
   return EXIT.INTERNAL;

@@ -25,7 +25,13 @@ Deno.addSignalListener("SIGINT", onSignal);
 if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", onSignal);
 
 /** The only environment variables the program reads (the compiled binary may read no others). */
-const ENV_NAMES = ["DAP_API_URL", "DAP_CLIENT_ID", "DAP_CLIENT_SECRET", "NO_PROGRESS"] as const;
+const ENV_NAMES = [
+  "DAP_API_URL",
+  "DAP_CLIENT_ID",
+  "DAP_CLIENT_SECRET",
+  "DAP_CONNECTION_STRING",
+  "NO_PROGRESS",
+] as const;
 
 const env = Object.fromEntries(ENV_NAMES.map((name) => [name, Deno.env.get(name)]));
 

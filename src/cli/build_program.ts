@@ -6,10 +6,13 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { LOG_LEVELS } from "../report/logger.ts";
 import { VERSION } from "../version.ts";
+import { registerDropdb } from "./commands/dropdb.ts";
 import { registerIncremental } from "./commands/incremental.ts";
+import { registerInitdb } from "./commands/initdb.ts";
 import { registerList } from "./commands/list.ts";
 import { registerSchema } from "./commands/schema.ts";
 import { registerSnapshot } from "./commands/snapshot.ts";
+import { registerSyncdb } from "./commands/syncdb.ts";
 import type { CommandRunner } from "./command_runner.ts";
 
 /** Where commander writes help and its own errors. */
@@ -43,9 +46,16 @@ export type DapProgram = ReturnType<typeof globalProgram>;
 /** Builds the `dap` program; `run` runs a command's handler with its parsed flags. */
 export function buildProgram(run: CommandRunner, output: ProgramOutput): DapProgram {
   const program = globalProgram(output);
-  for (const register of [registerSnapshot, registerIncremental, registerList, registerSchema]) {
-    register(program, run);
-  }
+  const commands = [
+    registerSnapshot,
+    registerIncremental,
+    registerList,
+    registerSchema,
+    registerInitdb,
+    registerSyncdb,
+    registerDropdb,
+  ];
+  for (const register of commands) register(program, run);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(output).showSuggestionAfterError(true);
   }

@@ -10,7 +10,12 @@ import { ProgressBoard } from "../report/progress.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
 import { USER_AGENT } from "../version.ts";
 import type { CliDeps } from "./cli_deps.ts";
-import { type Config, type GlobalFlags, resolveConfig } from "./resolve_config.ts";
+import {
+  type Config,
+  type GlobalFlags,
+  type LoggingConfig,
+  resolveConfig,
+} from "./resolve_config.ts";
 
 /** Everything a command needs to talk to the API and to people. */
 export interface Session {
@@ -27,7 +32,7 @@ function defaultAppendLog(path: string, text: string): void {
 
 /** Logging, progress and the runtime for a run with these global flags. */
 export function openRuntime(
-  config: Config,
+  config: LoggingConfig,
   flags: GlobalFlags,
   deps: CliDeps,
 ): { board: ProgressBoard; logger: Logger; runtime: Runtime } {

@@ -19,14 +19,18 @@ export interface GlobalFlags {
   logformat?: string;
 }
 
-/** Connection and logging settings, complete. */
-export interface Config {
-  baseUrl: URL;
-  clientId: string;
-  clientSecret: string;
+/** Logging settings, complete. */
+export interface LoggingConfig {
   logLevel: LogLevel;
   logFormat: LogFormat;
   logFile?: string;
+}
+
+/** Connection and logging settings, complete. */
+export interface Config extends LoggingConfig {
+  baseUrl: URL;
+  clientId: string;
+  clientSecret: string;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -76,6 +80,16 @@ export function resolveConfig(
     const envText = missing.map((m) => m[2]).join(" and ");
     throw new UsageError(`Cannot authenticate: ${what}; pass ${flagsText} or set ${envText}`);
   }
+  return {
+    baseUrl,
+    clientId: clientId!,
+    clientSecret: clientSecret!,
+    ...resolveLogging(flags),
+  };
+}
+
+/** Logging settings alone, for commands that need no API credentials (dropdb). */
+export function resolveLogging(flags: GlobalFlags): LoggingConfig {
   const logLevel = (flags.loglevel ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new UsageError(`Cannot log at level '${flags.loglevel}': use ${LOG_LEVELS.join(", ")}`);
@@ -84,14 +98,7 @@ export function resolveConfig(
   if (logFormat !== "plain" && logFormat !== "json") {
     throw new UsageError(`Cannot log in format '${flags.logformat}': use plain or json`);
   }
-  return {
-    baseUrl,
-    clientId: clientId!,
-    clientSecret: clientSecret!,
-    logLevel,
-    logFormat,
-    logFile: flags.logfile,
-  };
+  return { logLevel, logFormat, logFile: flags.logfile };
 }
 
 /** Reads `--format` in any letter case. */

@@ -2,12 +2,13 @@
  * The registry of destinations: a configuration's `kind` picks the
  * implementation. Adding an output is one file plus its line here.
  */
+import { type DatabaseConfig, databaseDestination } from "./database_destination.ts";
 import type { Destination } from "./destination.ts";
 import { type MergedConfig, mergedDestination } from "./merged_destination.ts";
 import { type PartsConfig, partsDestination } from "./parts_destination.ts";
 
 /** The configuration of any destination. */
-export type DestinationConfig = PartsConfig | MergedConfig;
+export type DestinationConfig = PartsConfig | MergedConfig | DatabaseConfig;
 
 const DESTINATIONS: {
   [K in DestinationConfig["kind"]]: (
@@ -16,6 +17,7 @@ const DESTINATIONS: {
 } = {
   parts: partsDestination,
   merged: mergedDestination,
+  database: databaseDestination,
 };
 
 /** The destination a configuration names. */

@@ -1,0 +1,24 @@
+/** `dap syncdb`: brings tables initialised by initdb (dap's or the official client's) up to date. */
+import type { DapProgram } from "../build_program.ts";
+import type { CommandRunner } from "../command_runner.ts";
+import { withDatabaseOptions } from "./database_options.ts";
+import { runDatabaseExport } from "./run_database_export.ts";
+
+/** Adds `syncdb` to the program. */
+export function registerSyncdb(program: DapProgram, run: CommandRunner): void {
+  withDatabaseOptions(
+    program.command("syncdb").description(
+      "Apply the changes since the last sync to database tables",
+    ),
+  )
+    .option(
+      "--reinit",
+      "when the API no longer keeps the changes since the last sync, rebuild the table from a new snapshot",
+    )
+    .action(async (_flags, command) => {
+      await run(
+        (flags, deps) => runDatabaseExport(flags, deps, "syncdb"),
+        command.optsWithGlobals(),
+      );
+    });
+}

@@ -1,0 +1,12 @@
+/** Placeholder until the Mysql engine lands. */
+import { UsageError } from "../errors.ts";
+import type { Connection } from "./connection_string.ts";
+import type { Engine, EngineOptions } from "./engine.ts";
+
+/** Not available yet. */
+export function createMysqlEngine(
+  connection: Connection,
+  _options: EngineOptions,
+): Promise<Engine> {
+  return Promise.reject(new UsageError(`Cannot use ${connection.display}: not available yet`));
+}

@@ -1,0 +1,127 @@
+/**
+ * What initdb, syncdb and dropdb mean for one table, engine-neutral, as the
+ * contract (`dap-db-sync.md`) defines them. Each runs in one session: the
+ * data and the `table_sync` row become visible together or not at all.
+ */
+import { UsageError } from "../errors.ts";
+import type { Log } from "../runtime.ts";
+import type { LoadCounts, SyncRow, TableSession } from "./engine.ts";
+import { partRecords } from "./record_lines.ts";
+import { type TableModel, tableModel } from "./table_model.ts";
+
+/** A table's job, as the sync needs it. */
+export interface SyncJob {
+  /** snapshot: the table state it represents */
+  at?: string;
+  /** incremental: where it ends */
+  until?: string;
+}
+
+/** The model of a table as stored by an earlier initdb or syncdb. */
+export function storedModel(row: SyncRow): TableModel {
+  let schema: Record<string, unknown>;
+  try {
+    schema = JSON.parse(row.schemaDescription);
+  } catch {
+    throw new SyntaxError(
+      `Cannot read the stored schema of ${row.namespace}.${row.table}: it is not JSON`,
+    );
+  }
+  // The official client stores the schema; a whole answer ({schema, version}) is read too.
+  const inner =
+    (schema.schema && typeof schema.schema === "object" ? schema.schema : schema) as Record<
+      string,
+      unknown
+    >;
+  return tableModel(row.namespace, row.table, { schema: inner, version: row.schemaVersion });
+}
+
+/** Refuses initdb of a table that is already kept, and syncdb/dropdb of one that is not. */
+export function checkSyncState(
+  command: "initdb" | "syncdb" | "dropdb",
+  name: { namespace: string; table: string },
+  row: SyncRow | undefined,
+): void {
+  const label = `${name.namespace}.${name.table}`;
+  const flags = `--namespace ${name.namespace} --table ${name.table}`;
+  if (command === "initdb" && row) {
+    throw new UsageError(
+      `Cannot initdb ${label}: it is already initialised (synced to ${row.timestamp}); run dap syncdb ${flags}`,
+    );
+  }
+  if (command === "syncdb" && !row) {
+    throw new UsageError(`Cannot syncdb ${label}: it is not initialised; run dap initdb ${flags}`);
+  }
+  if (command === "dropdb" && !row) {
+    throw new UsageError(`Cannot dropdb ${label}: the database does not hold it`);
+  }
+}
+
+/** One table's load: open, feed parts, then commit with the new `table_sync` row. */
+export class TableSync {
+  readonly #session: TableSession;
+  readonly #model: TableModel;
+  readonly #log: Log;
+
+  constructor(session: TableSession, model: TableModel, log: Log) {
+    this.#session = session;
+    this.#model = model;
+    this.#log = log;
+  }
+
+  /** initdb: checks the state again under the transaction, then creates the table (`replace`: over a kept one). */
+  async create(options: { replace?: boolean } = {}): Promise<void> {
+    const row = await this.#session.readSync();
+    if (!options.replace) checkSyncState("initdb", this.#model, row);
+    if (row && options.replace) {
+      this.#log.info(`${this.#label}: replacing the table synced to ${row.timestamp} (--reinit)`);
+      await this.#session.dropTable(storedModel(row));
+    } else if (await this.#session.tableExists()) {
+      this.#log.warning(
+        `${this.#label}: replacing a table left without a table_sync row (an interrupted run?)`,
+      );
+    }
+    await this.#session.createTable(this.#model);
+  }
+
+  /** syncdb: checks the state again under the transaction, then migrates the table. */
+  async migrate(): Promise<void> {
+    const row = await this.#session.readSync();
+    checkSyncState("syncdb", this.#model, row);
+    for (const change of await this.#session.migrate(storedModel(row!), this.#model)) {
+      this.#log.info(`${this.#label}: ${change}`);
+    }
+  }
+
+  /** Loads one downloaded TSV part. */
+  async addPart(path: string): Promise<void> {
+    await this.#session.load(this.#model, partRecords(path, this.#model));
+  }
+
+  /** Applies the rows, records where the table now stands, and commits. */
+  async commit(job: SyncJob): Promise<LoadCounts> {
+    const timestamp = job.until ?? job.at;
+    if (!timestamp) {
+      throw new SyntaxError(`Cannot sync ${this.#label}: the job has no 'at' or 'until'`);
+    }
+    const counts = await this.#session.finish(this.#model);
+    await this.#session.writeSync({
+      namespace: this.#model.namespace,
+      table: this.#model.table,
+      timestamp,
+      schemaVersion: this.#model.version,
+      schemaDescription: JSON.stringify(this.#model.schema),
+    });
+    await this.#session.commit();
+    return counts;
+  }
+
+  /** Undoes everything. */
+  rollback(): Promise<void> {
+    return this.#session.rollback();
+  }
+
+  get #label(): string {
+    return `${this.#model.namespace}.${this.#model.table}`;
+  }
+}
