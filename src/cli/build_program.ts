@@ -37,7 +37,13 @@ export function globalProgram(output: ProgramOutput) {
     .addOption(new Option("--client-secret <secret>", "client secret (env DAP_CLIENT_SECRET)"))
     .addOption(new Option("--loglevel <level>", "log level").choices(LOG_LEVELS))
     .addOption(new Option("--logfile <path>", "write log lines to this file instead of stderr"))
-    .addOption(new Option("--logformat <format>", "log line format").choices(["plain", "json"]));
+    .addOption(new Option("--logformat <format>", "log line format").choices(["plain", "json"]))
+    .addOption(
+      new Option("--non-interactive", "no status line: plain log lines on stderr (official 2.x)"),
+    )
+    .addOption(new Option("--no-log-to-console", "log only to --logfile (official 2.x)"))
+    .addOption(new Option("--no-tracking", "accepted for the official 2.x CLI; dap never tracks"))
+    .addOption(new Option("--console-theme <theme>", "accepted for the official 2.x CLI"));
 }
 
 /** The `dap` program as built: global options typed for every command. */

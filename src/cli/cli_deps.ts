@@ -1,6 +1,7 @@
 /** The world the CLI runs in: `main.ts` gives it the real one, tests give fakes. */
 import type { PollSchedule } from "../job/poll_schedule.ts";
 import type { RetryPolicy } from "../retry.ts";
+import type { Log } from "../runtime.ts";
 
 /** Arguments, environment, output and the runtime's ingredients. */
 export interface CliDeps {
@@ -25,4 +26,6 @@ export interface CliDeps {
   poll?: PollSchedule;
   /** secrets seen during the run, redacted everywhere (runCli makes the set) */
   secrets?: Set<string>;
+  /** the run's log file logger, once a command opened one (runCli logs the final error there) */
+  runLog?: { file?: Log };
 }

@@ -5,9 +5,10 @@
  */
 import { ApiClient } from "../api/api_client.ts";
 import { DOCUMENTED_LIMITS, parseRateLimits, RateLimiter } from "../api/rate_limiter.ts";
-import { Logger } from "../report/logger.ts";
+import { Logger, type LogLevel } from "../report/logger.ts";
+import { UsageError } from "../errors.ts";
 import { ProgressBoard } from "../report/progress.ts";
-import { createRuntime, type Runtime } from "../runtime.ts";
+import { createRuntime, type LogFields, type Runtime } from "../runtime.ts";
 import { USER_AGENT } from "../version.ts";
 import type { CliDeps } from "./cli_deps.ts";
 import {
@@ -18,11 +19,8 @@ import {
 } from "./resolve_config.ts";
 
 /** Everything a command needs to talk to the API and to people. */
-export interface Session {
+export interface Session extends RunOutput {
   config: Config;
-  runtime: Runtime;
-  logger: Logger;
-  board: ProgressBoard;
   client: ApiClient;
 }
 
@@ -30,31 +28,54 @@ function defaultAppendLog(path: string, text: string): void {
   Deno.writeTextFileSync(path, text, { append: true });
 }
 
+/** Checks that the log file can be written, before any request. */
+function checkLogFile(path: string, append: (path: string, text: string) => void): void {
+  try {
+    append(path, "");
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split(" (os error")[0] : String(error);
+    throw new UsageError(`Cannot write the log file ${path}: ${reason}`);
+  }
+}
+
+/** Where people read a run: log lines, the status line, and lines told to them. */
+export interface RunOutput {
+  board: ProgressBoard;
+  logger: Logger;
+  runtime: Runtime;
+  /** a line for people (a summary, a note): stderr, and the log file too when one is set */
+  tell: (text: string, level?: LogLevel, fields?: LogFields) => void;
+}
+
 /** Logging, progress and the runtime for a run with these global flags. */
-export function openRuntime(
-  config: LoggingConfig,
-  flags: GlobalFlags,
-  deps: CliDeps,
-): { board: ProgressBoard; logger: Logger; runtime: Runtime } {
+export function openRuntime(config: LoggingConfig, flags: GlobalFlags, deps: CliDeps): RunOutput {
+  const interactive = (deps.isTerminal ?? false) && !flags.nonInteractive;
   const board = new ProgressBoard({
     write: deps.stderr,
-    enabled: deps.isTerminal ?? false,
+    enabled: interactive,
     columns: deps.columns,
     now: deps.now,
   });
   const append = deps.appendLog ?? defaultAppendLog;
   const logFile = config.logFile;
+  if (logFile !== undefined) checkLogFile(logFile, append);
   // On a terminal the progress line tells the story: info lines only when asked for.
-  const quiet = flags.loglevel === undefined && deps.isTerminal === true && !logFile;
+  const quiet = flags.loglevel === undefined && interactive && !logFile;
+  const toConsole = flags.logToConsole === false ? () => {} : (line: string) => board.print(line);
   const logger = new Logger({
     level: quiet ? "warning" : config.logLevel,
     format: config.logFormat,
     now: deps.now,
     secrets: deps.secrets,
-    write: logFile ? (line) => append(logFile, line) : (line) => board.print(line),
+    write: logFile ? (line) => append(logFile, line) : toConsole,
   });
+  if (logFile && deps.runLog) deps.runLog.file = logger;
   const runtime = createRuntime({ ...deps, log: logger, secrets: deps.secrets });
-  return { board, logger, runtime };
+  const tell = (text: string, level: LogLevel = "info", fields?: LogFields) => {
+    board.print(logger.redact(text) + "\n");
+    if (logFile) logger.log(level, text, fields);
+  };
+  return { board, logger, runtime, tell };
 }
 
 /** A session for a command that talks to the API. */
@@ -63,7 +84,8 @@ export function openSession(flags: GlobalFlags & { rateLimits?: string }, deps: 
   const limits = flags.rateLimits === undefined
     ? DOCUMENTED_LIMITS
     : parseRateLimits(flags.rateLimits);
-  const { board, logger, runtime } = openRuntime(config, flags, deps);
+  const output = openRuntime(config, flags, deps);
+  const { logger, runtime } = output;
   const limiter = new RateLimiter(limits, runtime);
   const client = new ApiClient({
     baseUrl: config.baseUrl,
@@ -79,5 +101,5 @@ export function openSession(flags: GlobalFlags & { rateLimits?: string }, deps: 
       limiter.pause(endpoint, ms);
     },
   });
-  return { config, runtime, logger, board, client };
+  return { ...output, config, client };
 }

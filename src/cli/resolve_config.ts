@@ -17,6 +17,10 @@ export interface GlobalFlags {
   loglevel?: string;
   logfile?: string;
   logformat?: string;
+  /** official 2.x: no status line */
+  nonInteractive?: boolean;
+  /** official 2.x: `--no-log-to-console` sets false */
+  logToConsole?: boolean;
 }
 
 /** Logging settings, complete. */

@@ -16,7 +16,7 @@ export type { CliDeps };
 /** Runs `dap` and returns its exit code; never throws. */
 export async function runCli(deps: CliDeps): Promise<number> {
   const secrets = deps.secrets ?? new Set<string>();
-  const world: CliDeps = { ...deps, secrets };
+  const world: CliDeps = { ...deps, secrets, runLog: {} };
   let code: number = EXIT.OK;
   const run: CommandRunner = async (handler, flags) => {
     const secret = flags.clientSecret ?? deps.env.DAP_CLIENT_SECRET;
@@ -45,6 +45,7 @@ function reportError(error: unknown, deps: CliDeps, secrets: Set<string>): void 
     ? "Interrupted; files under their final names are complete. Rerun the same command to resume."
     : describeError(error);
   deps.stderr(`error: ${redact(message, secrets)}\n`);
+  deps.runLog?.file?.error(message, { exit_code: exitCodeFor(error) });
   if (interrupted || exitCodeFor(error) !== EXIT.INTERNAL || !(error instanceof Error)) return;
   const debug = deps.args.some((a, i) =>
     a === "--loglevel=debug" || (a === "--loglevel" && deps.args[i + 1] === "debug")

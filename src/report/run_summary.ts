@@ -20,6 +20,20 @@ export function summaryLine(result: TableResult): string {
   } in ${formatDuration(result.ms)} -> ${result.directory}`;
 }
 
+/** The structured fields of a table's summary, for JSON log lines. */
+export function summaryFields(result: TableResult): Record<string, unknown> {
+  return {
+    namespace: result.namespace,
+    table: result.table,
+    ...(result.jobId ? { job_id: result.jobId } : {}),
+    status: result.ok ? "ok" : "failed",
+    files: result.files,
+    bytes: result.bytes,
+    ...(result.rows !== undefined ? { rows: result.rows } : {}),
+    ...(result.ok ? {} : { exit_code: exitCodeFor(result.error) }),
+  };
+}
+
 /** The exit code of a run: 0, or the code of the first failed table. */
 export function runExitCode(results: readonly TableResult[]): number {
   const failed = results.find((r) => !r.ok);

@@ -34,7 +34,7 @@ interface DropFlags extends GlobalFlags {
 async function dropTables(flags: DropFlags, deps: CliDeps): Promise<number> {
   const tables = parseTables(flags.table);
   const connection = resolveConnection(flags.connectionString, deps);
-  const { runtime, logger } = openRuntime(resolveLogging(flags), flags, deps);
+  const { runtime, tell } = openRuntime(resolveLogging(flags), flags, deps);
   const engine = await openDatabase(connection, runtime);
   try {
     const kept = await engine.syncedTables(flags.namespace);
@@ -53,9 +53,11 @@ async function dropTables(flags: DropFlags, deps: CliDeps): Promise<number> {
         await session.rollback();
         throw error;
       }
-      deps.stderr(
-        logger.redact(`${flags.namespace}.${table}: dropped from ${connection.display}`) + "\n",
-      );
+      tell(`${flags.namespace}.${table}: dropped from ${connection.display}`, "info", {
+        namespace: flags.namespace,
+        table,
+        status: "dropped",
+      });
     }
     return EXIT.OK;
   } finally {

@@ -9,7 +9,12 @@ import type { SyncRow } from "../../db/engine.ts";
 import { exportTables } from "../../export/export_tables.ts";
 import type { TableResult } from "../../export/table_result.ts";
 import { createDestination } from "../../output/destinations.ts";
-import { runExitCode, runSummaryJson, summaryLine } from "../../report/run_summary.ts";
+import {
+  runExitCode,
+  runSummaryJson,
+  summaryFields,
+  summaryLine,
+} from "../../report/run_summary.ts";
 import type { CliDeps } from "../cli_deps.ts";
 import { openSession, type Session } from "../open_session.ts";
 import { type GlobalFlags, parsePositiveInteger, parseTables } from "../resolve_config.ts";
@@ -150,7 +155,9 @@ function report(
   deps: CliDeps,
   session: Session,
 ): number {
-  for (const result of results) deps.stderr(session.logger.redact(summaryLine(result)) + "\n");
+  for (const result of results) {
+    session.tell(summaryLine(result), result.ok ? "info" : "error", summaryFields(result));
+  }
   if (flags.json) deps.stdout(session.logger.redact(runSummaryJson(results)));
   return runExitCode(results);
 }

@@ -8,7 +8,12 @@ import { exportTables } from "../../export/export_tables.ts";
 import { createDestination, type DestinationConfig } from "../../output/destinations.ts";
 import { checkOutputDirectory } from "../../output/output_directory.ts";
 import { type Codec, CODECS } from "../../output/parquet_sink.ts";
-import { runExitCode, runSummaryJson, summaryLine } from "../../report/run_summary.ts";
+import {
+  runExitCode,
+  runSummaryJson,
+  summaryFields,
+  summaryLine,
+} from "../../report/run_summary.ts";
 import type { CliDeps } from "../cli_deps.ts";
 import { openSession, type Session } from "../open_session.ts";
 import {
@@ -44,7 +49,9 @@ export async function runExport(
     range,
     concurrency,
   }, { client, runtime, observer: board }).finally(() => board.stop());
-  for (const result of results) deps.stderr(logger.redact(summaryLine(result)) + "\n");
+  for (const result of results) {
+    session.tell(summaryLine(result), result.ok ? "info" : "error", summaryFields(result));
+  }
   if (flags.json) deps.stdout(logger.redact(runSummaryJson(results)));
   logger.debug(`API calls: ${JSON.stringify(Object.fromEntries(client.calls))}`);
   return runExitCode(results);

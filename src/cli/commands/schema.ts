@@ -28,14 +28,14 @@ interface SchemaFlags extends GlobalFlags {
 
 async function saveSchemas(flags: SchemaFlags, deps: CliDeps): Promise<number> {
   const tables = parseTables(flags.table);
-  const { client, logger } = openSession(flags, deps);
+  const { client, tell } = openSession(flags, deps);
   await checkOutputDirectory(flags.outputDirectory);
   const names = tables === "all" ? await client.listTables(flags.namespace) : tables;
   for (const table of names) {
     const answer = await client.getSchema(flags.namespace, table);
     const path = await writeSchemaFile(flags.outputDirectory, table, answer);
     const line = `${flags.namespace}.${table}: schema version ${answer.version} -> ${path}`;
-    deps.stderr(logger.redact(line) + "\n");
+    tell(line, "info", { namespace: flags.namespace, table, version: answer.version, file: path });
   }
   return EXIT.OK;
 }
