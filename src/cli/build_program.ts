@@ -14,6 +14,7 @@ import { registerSchema } from "./commands/schema.ts";
 import { registerSnapshot } from "./commands/snapshot.ts";
 import { registerSyncdb } from "./commands/syncdb.ts";
 import type { CommandRunner } from "./command_runner.ts";
+import { checkMandatory } from "./mandatory_option.ts";
 
 /** Where commander writes help and its own errors. */
 export interface ProgramOutput {
@@ -62,6 +63,7 @@ export function buildProgram(run: CommandRunner, output: ProgramOutput): DapProg
     registerDropdb,
   ];
   for (const register of commands) register(program, run);
+  program.hook("preAction", (_program, command) => checkMandatory(command));
   for (const command of program.commands) {
     command.exitOverride().configureOutput(output).showSuggestionAfterError(true);
   }

@@ -15,7 +15,19 @@ export interface ParsedTimestamp {
 const WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const WITHOUT_ZONE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$/i;
 
+/** Whether the calendar date and time of day in `text` exist (Date.parse rolls Feb 30 over to March). */
+function isRealDate(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const time = text.slice(11).match(/^(\d{2}):(\d{2})(?::(\d{2}))?/);
+  const clock = !time ||
+    (Number(time[1]) < 24 && Number(time[2]) < 60 && Number(time[3] ?? 0) < 60);
+  return clock && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day;
+}
+
 function toIso(text: string): string | undefined {
+  if (!isRealDate(text)) return undefined;
   // Date.parse keeps milliseconds only: drop finer digits first, as the API works in microseconds at most.
   const normalized = text.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1").replace(
     /([+-]\d{2})(\d{2})$/,

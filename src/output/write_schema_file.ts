@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { safeFileName } from "../safe_file_name.ts";
 import { writeAtomically } from "./write_atomically.ts";
 
-/** Writes the JSON schema (indented by 4) atomically; returns its path. */
+/** Writes the whole answer, `{"schema": ..., "version": N}` indented by 4, atomically; returns its path. */
 export async function writeSchemaFile(
   directory: string,
   table: string,
@@ -13,6 +13,7 @@ export async function writeSchemaFile(
     directory,
     safeFileName(`${table}_schema_version_${answer.version}.json`, "schema.json"),
   );
-  await writeAtomically(path, JSON.stringify(answer.schema, null, 4) + "\n");
+  const whole = { schema: answer.schema, version: answer.version };
+  await writeAtomically(path, JSON.stringify(whole, null, 4) + "\n");
   return path;
 }

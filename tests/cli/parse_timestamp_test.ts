@@ -28,6 +28,7 @@ Deno.test("parseTimestamp() reads a timestamp or date without a zone as UTC, and
     iso: "2026-11-19T08:00:00Z",
     assumedUtc: true,
   });
+  assertEquals(parseTimestamp("--until", "2028-02-29").iso, "2028-02-29T00:00:00Z", "a leap day");
   assertEquals(parseTimestamp("--until", "2026-11-19"), {
     iso: "2026-11-19T00:00:00Z",
     assumedUtc: true,
@@ -36,7 +37,17 @@ Deno.test("parseTimestamp() reads a timestamp or date without a zone as UTC, and
 
 Deno.test("parseTimestamp() refuses what it cannot read, naming the flag", () => {
   for (
-    const bad of ["yesterday", "2026-13-01T00:00:00Z", "2026-11-19T25:00:00Z", "1700000000", ""]
+    const bad of [
+      "yesterday",
+      "2026-13-01T00:00:00Z",
+      "2026-11-19T25:00:00Z",
+      "1700000000",
+      "",
+      "2026-02-30T00:00:00Z",
+      "2026-04-31T00:00:00Z",
+      "2025-02-29",
+      "2026-11-19T23:60:00Z",
+    ]
   ) {
     assertThrows(
       () => parseTimestamp("--since", bad),

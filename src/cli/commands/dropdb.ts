@@ -1,4 +1,5 @@
 /** `dap dropdb`: removes tables, their enum types and their sync rows from a database. */
+import { mandatory } from "../mandatory_option.ts";
 import { EXIT } from "../../errors.ts";
 import { storedModel } from "../../db/sync_table.ts";
 import { checkSyncState } from "../../db/sync_table.ts";
@@ -14,10 +15,12 @@ import { UsageError } from "../../errors.ts";
 export function registerDropdb(program: DapProgram, run: CommandRunner): void {
   program.command("dropdb")
     .description("Drop tables kept by initdb/syncdb, with their enum types and sync rows")
-    .requiredOption("--namespace <namespace>", "data namespace")
-    .requiredOption(
-      "--table <table>",
-      "table name, comma-separated list, or 'all' (the tables the database holds)",
+    .addOption(mandatory("--namespace <namespace>", "data namespace"))
+    .addOption(
+      mandatory(
+        "--table <table>",
+        "table name, comma-separated list, or 'all' (the tables the database holds)",
+      ),
     )
     .option("--connection-string <url>", "the database (env DAP_CONNECTION_STRING)")
     .action(async (_flags, command) => {

@@ -1,5 +1,6 @@
 /** The flags `snapshot` and `incremental` share, declared once. */
 import type { Command, OptionValues } from "@commander-js/extra-typings";
+import { mandatory } from "../mandatory_option.ts";
 
 /** Default download concurrency (see README, "Choosing --concurrency"). */
 export const DEFAULT_CONCURRENCY = 8;
@@ -10,8 +11,10 @@ export const DEFAULT_CODEC = "zstd";
 // deno-lint-ignore explicit-module-boundary-types ban-types -- `{}` is commander's "no options yet"
 export function withExportOptions<G extends OptionValues>(command: Command<[], {}, G>) {
   return command
-    .requiredOption("--namespace <namespace>", "data namespace: canvas, canvas_logs, catalog, ...")
-    .requiredOption("--table <table>", "table name, comma-separated list, or 'all'")
+    .addOption(
+      mandatory("--namespace <namespace>", "data namespace: canvas, canvas_logs, catalog, ..."),
+    )
+    .addOption(mandatory("--table <table>", "table name, comma-separated list, or 'all'"))
     .option("--format <format>", "CSV, JSONL, Parquet or TSV (any case)", "jsonl")
     .option("--output-directory <dir>", "where to save the files", "downloads")
     .option(

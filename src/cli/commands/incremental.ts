@@ -1,4 +1,5 @@
 /** `dap incremental`: the changes of one or more tables since a timestamp, a manifest, or the latest run. */
+import { mandatory } from "../mandatory_option.ts";
 import { UsageError } from "../../errors.ts";
 import { findLatestManifest, manifestEnd, readManifest } from "../../output/find_manifest.ts";
 import type { DapProgram } from "../build_program.ts";
@@ -16,9 +17,11 @@ export function registerIncremental(program: DapProgram, run: CommandRunner): vo
       "Download the changes of one or more tables since a point in time",
     ),
   )
-    .requiredOption(
-      "--since <when>",
-      "RFC 3339 timestamp, a manifest file, or 'latest' (the newest manifest of each table in the output directory)",
+    .addOption(
+      mandatory(
+        "--since <when>",
+        "RFC 3339 timestamp, a manifest file, or 'latest' (the newest manifest of each table in the output directory)",
+      ),
     )
     .option("--until <when>", "RFC 3339 timestamp (default: the newest change)")
     .action(async (_flags, command) => {

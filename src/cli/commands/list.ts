@@ -1,4 +1,5 @@
 /** `dap list`: the tables of a namespace, one per line on stdout. */
+import { mandatory } from "../mandatory_option.ts";
 import { EXIT } from "../../errors.ts";
 import type { DapProgram } from "../build_program.ts";
 import type { CommandRunner } from "../command_runner.ts";
@@ -8,7 +9,7 @@ import { openSession } from "../open_session.ts";
 export function registerList(program: DapProgram, run: CommandRunner): void {
   program.command("list")
     .description("List the tables of a namespace, one per line on stdout")
-    .requiredOption("--namespace <namespace>", "data namespace")
+    .addOption(mandatory("--namespace <namespace>", "data namespace"))
     .action(async (_flags, command) => {
       await run(async (flags, deps) => {
         const { client } = openSession(flags, deps);

@@ -9,16 +9,11 @@ import type { SyncRow } from "../../db/engine.ts";
 import { exportTables } from "../../export/export_tables.ts";
 import type { TableResult } from "../../export/table_result.ts";
 import { createDestination } from "../../output/destinations.ts";
-import {
-  runExitCode,
-  runSummaryJson,
-  summaryFields,
-  summaryLine,
-} from "../../report/run_summary.ts";
 import type { CliDeps } from "../cli_deps.ts";
 import { openSession, type Session } from "../open_session.ts";
 import { type GlobalFlags, parsePositiveInteger, parseTables } from "../resolve_config.ts";
 import type { DatabaseFlags } from "./database_options.ts";
+import { reportResults } from "./report_results.ts";
 import { openDatabase, resolveConnection } from "./open_database.ts";
 
 /** `initdb` or `syncdb`, with `--reinit` for syncdb. */
@@ -62,7 +57,7 @@ export async function runDatabaseExport(
     if (command === "syncdb") {
       results = await recover(results, flags, (which) => run(which, "reinit"));
     }
-    return report(results, flags, deps, session);
+    return await reportResults(results, session, flags, deps);
   } finally {
     await engine.close().catch(() => {});
     await Deno.remove(partsRoot, { recursive: true }).catch(() => {});
@@ -147,17 +142,4 @@ async function recover(
       }),
     };
   });
-}
-
-function report(
-  results: TableResult[],
-  flags: { json?: boolean },
-  deps: CliDeps,
-  session: Session,
-): number {
-  for (const result of results) {
-    session.tell(summaryLine(result), result.ok ? "info" : "error", summaryFields(result));
-  }
-  if (flags.json) deps.stdout(session.logger.redact(runSummaryJson(results)));
-  return runExitCode(results);
 }

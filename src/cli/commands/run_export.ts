@@ -8,12 +8,6 @@ import { exportTables } from "../../export/export_tables.ts";
 import { createDestination, type DestinationConfig } from "../../output/destinations.ts";
 import { checkOutputDirectory } from "../../output/output_directory.ts";
 import { type Codec, CODECS } from "../../output/parquet_sink.ts";
-import {
-  runExitCode,
-  runSummaryJson,
-  summaryFields,
-  summaryLine,
-} from "../../report/run_summary.ts";
 import type { CliDeps } from "../cli_deps.ts";
 import { openSession, type Session } from "../open_session.ts";
 import {
@@ -23,6 +17,7 @@ import {
   parseTables,
 } from "../resolve_config.ts";
 import type { ExportFlags } from "./export_options.ts";
+import { reportResults } from "./report_results.ts";
 
 /** A table's query range, for incrementals. */
 export type RangeFor = (table: string) => { since?: string; until?: string };
@@ -37,7 +32,7 @@ export async function runExport(
   const concurrency = parsePositiveInteger("--concurrency", flags.concurrency);
   const destination = destinationConfig(flags);
   const session = openSession(flags, deps);
-  const { client, logger, board, runtime } = session;
+  const { client, board, runtime } = session;
   await checkOutputDirectory(flags.outputDirectory);
   await client.authenticate();
   const names = tables === "all" ? await client.listTables(flags.namespace) : tables;
@@ -49,12 +44,7 @@ export async function runExport(
     range,
     concurrency,
   }, { client, runtime, observer: board }).finally(() => board.stop());
-  for (const result of results) {
-    session.tell(summaryLine(result), result.ok ? "info" : "error", summaryFields(result));
-  }
-  if (flags.json) deps.stdout(logger.redact(runSummaryJson(results)));
-  logger.debug(`API calls: ${JSON.stringify(Object.fromEntries(client.calls))}`);
-  return runExitCode(results);
+  return await reportResults(results, session, flags, deps);
 }
 
 /** Parts as served, or one merged file per table (--merge with --format, --mode, --codec). */

@@ -1,4 +1,5 @@
 /** `dap schema`: saves the JSON schema of one or more tables, as the official client names them. */
+import { mandatory } from "../mandatory_option.ts";
 import { EXIT } from "../../errors.ts";
 import { checkOutputDirectory } from "../../output/output_directory.ts";
 import { writeSchemaFile } from "../../output/write_schema_file.ts";
@@ -12,8 +13,8 @@ import { type GlobalFlags, parseTables } from "../resolve_config.ts";
 export function registerSchema(program: DapProgram, run: CommandRunner): void {
   program.command("schema")
     .description("Save the JSON schema of one or more tables")
-    .requiredOption("--namespace <namespace>", "data namespace")
-    .requiredOption("--table <table>", "table name, comma-separated list, or 'all'")
+    .addOption(mandatory("--namespace <namespace>", "data namespace"))
+    .addOption(mandatory("--table <table>", "table name, comma-separated list, or 'all'"))
     .option("--output-directory <dir>", "where to save the schema files", "downloads")
     .action(async (_flags, command) => {
       await run(saveSchemas, command.optsWithGlobals());
