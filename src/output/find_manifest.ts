@@ -29,6 +29,22 @@ export async function readManifest(path: string): Promise<Manifest> {
   return manifest;
 }
 
+/** The merged-run manifests of a table in a namespace directory. */
+async function mergedManifests(directory: string, table: string): Promise<string[]> {
+  const snapshot = `.${table}.dap-manifest.json`;
+  const incremental = `.${table}.incremental.`;
+  try {
+    return (await Array.fromAsync(Deno.readDir(directory)))
+      .filter((e) =>
+        e.isFile &&
+        (e.name === snapshot || (e.name.startsWith(incremental) && e.name.endsWith(MANIFEST_NAME)))
+      )
+      .map((e) => join(directory, e.name));
+  } catch {
+    return [];
+  }
+}
+
 /** The latest manifest (by `until`/`at`) of a table under `directory`, or undefined. */
 export async function findLatestManifest(
   directory: string,
@@ -41,12 +57,13 @@ export async function findLatestManifest(
     const end = Date.parse(manifestEnd(manifest) ?? "");
     if (!Number.isNaN(end) && (!best || end > best.end)) best = { path, manifest, end };
   };
-  // A merged run's manifest sits beside its file: <dir>/<namespace>/.<table>.dap-manifest.json
-  const merged = join(directory, namespace, `.${table}.dap-manifest.json`);
-  try {
-    consider(merged, JSON.parse(await Deno.readTextFile(merged)));
-  } catch {
-    // no merged manifest, or an unreadable one: the job directories may still have one
+  // Merged runs' manifests sit beside their files: <dir>/<namespace>/.<table>[.<range>].dap-manifest.json
+  for (const path of await mergedManifests(join(directory, namespace), table)) {
+    try {
+      consider(path, JSON.parse(await Deno.readTextFile(path)));
+    } catch {
+      // an unreadable manifest: others may still say where the table stands
+    }
   }
   let entries: Deno.DirEntry[];
   try {

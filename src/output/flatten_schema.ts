@@ -71,12 +71,27 @@ function walk(
   }
 }
 
-/** The flat columns of a table schema (`{"type": "object", "properties": {meta, key, value}}`). */
-export function flattenSchema(schema: Schema, mode: FlattenMode = "expanded"): FlatColumn[] {
+/**
+ * The flat columns of a table schema (`{"type": "object", "properties": {meta, key, value}}`).
+ * Snapshot records carry no `meta.action` (only incrementals do): `withAction: false` leaves
+ * that column out, as the service's own snapshot CSV/TSV do.
+ */
+export function flattenSchema(
+  schema: Schema,
+  mode: FlattenMode = "expanded",
+  options: { withAction?: boolean } = {},
+): FlatColumn[] {
   const sections = (schema.properties ?? {}) as Record<string, Schema>;
   const out: FlatColumn[] = [];
   // meta.ts and the key are always present; value columns can be absent (deletes), so never required.
   if (sections.meta) walk(["meta"], sections.meta, true, true, out);
+  if (options.withAction === false) {
+    out.splice(
+      0,
+      out.length,
+      ...out.filter((c) => c.name !== "meta.action"),
+    );
+  }
   if (sections.key) walk(["key"], sections.key, true, true, out);
   if (sections.value) walk(["value"], sections.value, mode === "expanded", false, out);
   return out;

@@ -7,12 +7,12 @@
 import { join } from "node:path";
 import { safeFileName } from "../safe_file_name.ts";
 import type { DataFormat } from "./data_format.ts";
-import type { Destination, TableTarget, TableWriter } from "./destination.ts";
+import type { Destination, TableJob, TableTarget, TableWriter } from "./destination.ts";
 import { type FlattenMode, flattenSchema } from "./flatten_schema.ts";
 import { MergedFile } from "./merge_parts.ts";
 import { makeDirectory } from "./output_directory.ts";
 import type { Codec } from "./parquet_sink.ts";
-import { type Manifest, writeManifest } from "./write_manifest.ts";
+import { type Manifest, MANIFEST_NAME, writeManifest } from "./write_manifest.ts";
 
 /** Settings of the merged destination. */
 export interface MergedConfig {
@@ -31,47 +31,79 @@ export function mergedDestination(config: MergedConfig): Destination {
   };
 }
 
-async function openMerged(config: MergedConfig, target: TableTarget): Promise<TableWriter> {
-  const table = safeFileName(target.table, "table");
+/** `20261119T080000Z` (or with milliseconds): a timestamp that is a safe file-name part everywhere. */
+export function compactTimestamp(iso: string): string {
+  return iso.replace(/[-:]/g, "").replace(/\.000Z$/, "Z");
+}
+
+/**
+ * The stem of a table's merged file: `<table>` for a snapshot, and
+ * `<table>.incremental.<since>-<until>` for changes, which never replace
+ * the snapshot's file (applying changes to a table is what syncdb is for).
+ */
+export function mergedStem(table: string, job: TableJob): string {
+  const name = safeFileName(table, "table");
+  if (job.since === undefined) return name;
+  const range = `${compactTimestamp(job.since)}-${compactTimestamp(job.until ?? "")}`;
+  return safeFileName(`${name}.incremental.${range}`, name);
+}
+
+/** Where a merged table's files go. */
+function mergedPaths(config: MergedConfig, target: TableTarget) {
   const namespaceDirectory = join(
     config.outputDirectory,
     safeFileName(target.namespace, "namespace"),
   );
+  const table = safeFileName(target.table, "table");
   const partsRoot = join(namespaceDirectory, ".parts");
-  const partsDirectory = join(partsRoot, table, `job_${safeFileName(target.job.id, "unnamed")}`);
-  const path = join(namespaceDirectory, `${table}.${config.format}`);
-  await makeDirectory(partsDirectory);
+  const stem = mergedStem(target.table, target.job);
+  return {
+    namespaceDirectory,
+    partsRoot,
+    tableParts: join(partsRoot, table),
+    partsDirectory: join(partsRoot, table, `job_${safeFileName(target.job.id, "unnamed")}`),
+    fileName: `${stem}.${config.format}`,
+    manifestName: `.${stem}${MANIFEST_NAME}`,
+  };
+}
+
+async function openMerged(config: MergedConfig, target: TableTarget): Promise<TableWriter> {
+  const paths = mergedPaths(config, target);
+  const path = join(paths.namespaceDirectory, paths.fileName);
+  await makeDirectory(paths.partsDirectory);
   let file: MergedFile | undefined;
   const open = async () => {
-    const columns = flattenSchema((await target.schema()).schema, config.mode);
+    const withAction = target.job.since !== undefined;
+    const columns = flattenSchema((await target.schema()).schema, config.mode, { withAction });
     target.log.info(
       `${target.namespace}.${target.table}: merging ${target.job.objects.length} part(s) into ${path}`,
     );
     return await MergedFile.open(path, { ...config, columns, signal: target.signal });
   };
   return {
-    partsDirectory,
+    partsDirectory: paths.partsDirectory,
     async write(part) {
       await (file ??= await open()).add(part.path);
     },
     async commit(manifest: Manifest) {
       const merged = await (file ??= await open()).commit();
-      const manifestPath = await writeManifest(namespaceDirectory, {
-        ...manifest,
+      const { files: _parts, ...described } = manifest;
+      const manifestPath = await writeManifest(paths.namespaceDirectory, {
+        ...described,
         format: config.format,
         merged: {
-          file: merged.path,
+          file: paths.fileName,
           rows: merged.rows,
           size: merged.size,
           mode: config.mode,
           codec: config.codec,
         },
-      }, `.${table}.dap-manifest.json`);
-      await Deno.remove(partsDirectory, { recursive: true });
-      await Deno.remove(join(partsRoot, table)).catch(() => {});
-      await Deno.remove(partsRoot).catch(() => {});
+      }, paths.manifestName);
+      await Deno.remove(paths.partsDirectory, { recursive: true });
+      await Deno.remove(paths.tableParts).catch(() => {});
+      await Deno.remove(paths.partsRoot).catch(() => {});
       return {
-        directory: namespaceDirectory,
+        directory: paths.namespaceDirectory,
         manifest: manifestPath,
         files: 1,
         bytes: merged.size,

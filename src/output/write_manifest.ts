@@ -31,16 +31,19 @@ export interface Manifest {
   until?: string;
   schema_version?: number;
   completed_at: string;
-  /** the parts as served (for merged runs: the parts the merged file was made from) */
+  /** the parts as served */
   files: ManifestFile[];
-  /** merged runs: the one file per table */
+  /** merged runs: the one file, named relative to the manifest */
   merged?: { file: string; rows: number; size: number; mode: string; codec: string };
 }
+
+/** A manifest as stored: merged runs list no parts (they are gone once merged). */
+export type StoredManifest = Omit<Manifest, "files"> & { files?: ManifestFile[] };
 
 /** Writes the manifest atomically; returns its path. */
 export async function writeManifest(
   directory: string,
-  manifest: Manifest,
+  manifest: StoredManifest,
   name = MANIFEST_NAME,
 ): Promise<string> {
   const path = join(directory, name);

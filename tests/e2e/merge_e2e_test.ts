@@ -54,11 +54,13 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
   }
 }
 
-/** The records of the merged run's parts, as served (from the manifest's object ids). */
-async function servedRecords(emulator: Emulator, manifestPath: string): Promise<JsonValue[]> {
-  const manifest = JSON.parse(await Deno.readTextFile(manifestPath));
-  return manifest.files.flatMap((f: { object_id: string }) =>
-    gunzipText(emulator.objectBytes(f.object_id)).split("\n").filter((l) => l).map(
+/** The records of the merged run's parts, as served (the object ids traded for URLs, in order). */
+function servedRecords(emulator: Emulator): JsonValue[] {
+  const ids = emulator.requests
+    .filter((r) => r.endpoint === "urls" && r.status === 200)
+    .flatMap((r) => (JSON.parse(r.body) as { id: string }[]).map((o) => o.id));
+  return ids.flatMap((id) =>
+    gunzipText(emulator.objectBytes(id)).split("\n").filter((l) => l).map(
       parseJsonLossless,
     )
   );
@@ -87,11 +89,11 @@ async function mergedRun(namespace: string, table: string, format: string, mode 
   assertEquals(run.code, 0, run.stderr);
   const ext = format === "jsonl" ? "jsonl" : format;
   const path = join(out, namespace, `${table}.${ext}`);
-  const records = await servedRecords(
-    server.emulator,
-    join(out, namespace, `.${table}.dap-manifest.json`),
-  );
-  const columns = flattenSchema(tableSchema(findTable(namespace, table)!), mode as "expanded");
+  const records = servedRecords(server.emulator);
+  // A snapshot has no meta.action column, as the service's own snapshot files (issue 12).
+  const columns = flattenSchema(tableSchema(findTable(namespace, table)!), mode as "expanded", {
+    withAction: false,
+  });
   assertEquals(
     (await Array.fromAsync(Deno.readDir(join(out, namespace)))).map((e) => e.name).sort(),
     [`.${table}.dap-manifest.json`, `${table}.${ext}`],
@@ -245,32 +247,48 @@ Deno.test("merged JSONL is the served lines, in order, and incremental merges ke
     jobRunningMs: 0,
   });
   const out = await Deno.makeTempDir({ prefix: "dap-merge-inc-" });
-  const run = await runDap(
-    [
-      "incremental",
+  const merge = (command: string[]) =>
+    runDap([
+      ...command,
       "--namespace",
       "canvas",
       "--table",
       "users",
-      "--since",
-      "2026-11-01T00:00:00Z",
       "--merge",
       "--format",
       "csv",
       "--output-directory",
       out,
-    ],
-    demoEnv(server.url),
-  );
+    ], demoEnv(server.url));
+  const snapshot = await merge(["snapshot"]);
+  assertEquals(snapshot.code, 0, snapshot.stderr);
+  const snapshotCsv = await Deno.readTextFile(join(out, "canvas", "users.csv"));
+  const run = await merge(["incremental", "--since", "2026-11-01T00:00:00Z"]);
   assertEquals(run.code, 0, run.stderr);
-  const csv = await Deno.readTextFile(join(out, "canvas", "users.csv"));
-  assert(csv.split("\n").some((line) => /^[^,]+,D,/.test(line)), "a delete row with meta.action D");
+  // Issue 12: the changes go to their own file, named for their range; the snapshot's stays whole.
+  assertEquals(await Deno.readTextFile(join(out, "canvas", "users.csv")), snapshotCsv);
+  const names = (await Array.fromAsync(Deno.readDir(join(out, "canvas")))).map((e) => e.name);
+  const changes = names.filter((n) => n.startsWith("users.incremental."));
+  assertEquals(changes.length, 1, names.join(", "));
   const manifest = JSON.parse(
-    await Deno.readTextFile(join(out, "canvas", ".users.dap-manifest.json")),
+    await Deno.readTextFile(
+      join(out, "canvas", `.${changes[0]!.replace(/\.csv$/, "")}.dap-manifest.json`),
+    ),
   );
-  assertEquals([manifest.since, manifest.format, manifest.merged.mode], [
+  const compact = (iso: string) => iso.replace(/[-:]/g, "").replace(/\.000Z$/, "Z");
+  assertEquals(
+    changes[0],
+    `users.incremental.${compact(manifest.since)}-${compact(manifest.until)}.csv`,
+  );
+  const csv = await Deno.readTextFile(join(out, "canvas", changes[0]!));
+  assertEquals(csv.split("\n")[0]!.split(",").slice(0, 3), ["meta.ts", "meta.action", "key.id"]);
+  assert(csv.split("\n").some((line) => /^[^,]+,D,/.test(line)), "a delete row with meta.action D");
+  assertEquals(snapshotCsv.split("\n")[0]!.split(",").slice(0, 2), ["meta.ts", "key.id"]);
+  assertEquals([manifest.since, manifest.format, manifest.merged.mode, manifest.merged.file], [
     "2026-11-01T00:00:00.000Z",
     "csv",
     "expanded",
+    changes[0],
   ]);
+  assertEquals(manifest.files, undefined, "a merged manifest lists no (deleted) parts");
 });
