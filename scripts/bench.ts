@@ -468,7 +468,7 @@ say();
     );
   }
   // DuckDB converting the same JSONL parts to Parquet, in this process.
-  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const { DuckDBInstance } = await import("npm:@duckdb/node-api@1.5.6-r.1");
   const duck: number[] = [];
   for (let run = 0; run < 1; run++) {
     const instance = await DuckDBInstance.create(":memory:");

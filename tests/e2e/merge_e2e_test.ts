@@ -4,7 +4,7 @@
  * beyond 2^53, timestamps to the microsecond, non-ASCII text, nested values.
  */
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "npm:@duckdb/node-api@1.5.6-r.1";
 import { assert, assertEquals } from "../support/assert.ts";
 import { serveEmulator } from "../emulator/serve_emulator.ts";
 import { gunzipText } from "../support/gunzip.ts";
@@ -20,7 +20,7 @@ import {
   stringifyJson,
   valueAt,
 } from "../../src/output/json_values.ts";
-import { parquetReadObjects } from "hyparquet";
+import { parquetReadObjects } from "npm:hyparquet@1.33.0";
 import { zstdDecompressSync } from "node:zlib";
 import { dateDays, timestampMicros } from "../../src/output/parquet_sink.ts";
 import { valueText } from "../../src/output/delimited_fields.ts";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { gunzipSync, gzipSync, zstdDecompressSync } from "node:zlib";
-import { parquetMetadata, parquetReadObjects } from "hyparquet";
+import { parquetMetadata, parquetReadObjects } from "npm:hyparquet@1.33.0";
 import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { flattenSchema } from "../../src/output/flatten_schema.ts";
 import { csvField, DelimitedEncoder, tsvField } from "../../src/output/delimited_fields.ts";
