@@ -78,17 +78,19 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** True once process `pid` has exited (a zombie nobody reaps counts as exited). */
-export function isGone(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return true;
-    throw error;
-  }
-  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  return state === "Z" || state === "X";
+/**
+ * True once process `pid` has exited; a zombie counts as exited, since PID 1
+ * may never reap the daemons. Asks ps: Deno wants --allow-all to read /proc.
+ */
+export async function isGone(pid: number): Promise<boolean> {
+  const output = await new Deno.Command("ps", {
+    args: ["-o", "stat=", "-p", String(pid)],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const state = new TextDecoder().decode(output.stdout).trim();
+  return state === "" || state.startsWith("Z") || state.startsWith("X");
 }
 
 /**
@@ -102,13 +104,13 @@ export async function stopPid(
 ): Promise<void> {
   if (!signalIfAlive(pid, signal)) return;
   const deadline = Date.now() + timeoutMs;
-  while (!isGone(pid)) {
+  while (!(await isGone(pid))) {
     if (Date.now() > deadline) {
       signalIfAlive(pid, "SIGKILL");
-      await waitFor(() => isGone(pid), 10_000, `process ${pid} to die after SIGKILL`);
+      await waitFor(async () => await isGone(pid) || undefined, 10_000, `${pid} to die of SIGKILL`);
       return;
     }
-    await sleep(5);
+    await sleep(10);
   }
 }
 
@@ -161,24 +163,42 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-let cachedRoot: string | undefined;
-
 /**
- * Where servers keep their files: /dev/shm (tmpfs) when it is writable, since
- * copying a template and running a server there is 3-5 times faster than on
- * disk; else $TMPDIR or /tmp.
+ * Where servers keep their files: $TMPDIR or /tmp. (A tmpfs would make a
+ * start about 0.1 s faster, but Deno resolves /run/shm to /dev/shm and wants
+ * --allow-all for anything under /dev.)
  */
 export function tempRoot(): string {
-  if (cachedRoot === undefined) {
-    cachedRoot = Deno.env.get("TMPDIR") || "/tmp";
-    try {
-      Deno.removeSync(Deno.makeTempDirSync({ dir: "/dev/shm", prefix: "dap-test-probe-" }));
-      cachedRoot = "/dev/shm";
-    } catch {
-      // no tmpfs here, or not writable: the disk will do
-    }
-  }
-  return cachedRoot;
+  return Deno.env.get("TMPDIR") || "/tmp";
+}
+
+/** Creates a fresh directory (mode 0700) under tempRoot(). */
+export function makeServerDir(prefix: string): Promise<string> {
+  return Deno.makeTempDir({ dir: tempRoot(), prefix });
+}
+
+/**
+ * Starts a detached watchdog: should this process die while the server still
+ * runs (a killed or timed-out test run never calls stop()), it sends the
+ * server `signal`, waits for it (SIGKILL after 60 s) and removes `tempDir`.
+ * It exits as soon as the server is gone, so a normal stop() is untouched.
+ */
+export async function guardServer(
+  pid: number,
+  signal: "INT" | "TERM",
+  tempDir: string,
+): Promise<void> {
+  // kill -0 is no test here: PID 1 may not reap, and a zombie answers kill -0.
+  const script =
+    `alive() { [ -r /proc/$1/stat ] && ! grep -qE '^[0-9]+ [(].*[)] [ZX] ' /proc/$1/stat; }
+while alive ${Deno.pid}; do alive ${pid} || exit 0; sleep 1; done
+kill -${signal} ${pid} 2>/dev/null
+i=0; while alive ${pid} && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+kill -KILL ${pid} 2>/dev/null
+rm -rf ${shellQuote(tempDir)}`;
+  await run("sh", ["-c", `(${script}) </dev/null >/dev/null 2>&1 &`], {
+    what: "start the server's watchdog",
+  });
 }
 
 const READY_MARKER = "template-ready";
@@ -226,7 +246,7 @@ async function buildTemplate(
 ): Promise<string> {
   const final = join(tempRoot(), name);
   if (await exists(join(final, READY_MARKER))) return final;
-  const dir = await Deno.makeTempDir({ dir: tempRoot(), prefix: `${name}.building-` });
+  const dir = await makeServerDir(`${name}.building-`);
   try {
     await giveTo(dir, account);
     await build(dir);

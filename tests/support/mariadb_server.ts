@@ -16,16 +16,17 @@ import {
   discardTemplate,
   freePort,
   giveTo,
+  guardServer,
   isGone,
   isRoot,
   lookupAccount,
   makePassword,
+  makeServerDir,
   readIfExists,
   run,
   SERVER_TIMEOUT_MS,
   shellQuote,
   stopPid,
-  tempRoot,
   waitFor,
 } from "./local_server.ts";
 
@@ -179,7 +180,7 @@ async function startFromTemplate(
   version: string,
   options: StartMariadbOptions,
 ): Promise<MariadbServer> {
-  const tempDir = await Deno.makeTempDir({ dir: tempRoot(), prefix: "dap-test-mariadb-" });
+  const tempDir = await makeServerDir("dap-test-mariadb-");
   let pid: number | undefined;
   try {
     await giveTo(tempDir, account);
@@ -193,6 +194,7 @@ async function startFromTemplate(
         if (!(error instanceof PortClash) || attempt >= 5) throw error;
       }
     }
+    await guardServer(pid, "TERM", tempDir);
     return await createUser(tempDir, port, pid, version, options);
   } catch (error) {
     if (pid !== undefined) await stopPid(pid, "SIGKILL");
@@ -271,7 +273,11 @@ async function launch(
 
 async function waitForExit(pid: number | undefined): Promise<void> {
   if (pid !== undefined) {
-    await waitFor(() => isGone(pid) || undefined, SERVER_TIMEOUT_MS, `mariadbd ${pid} to exit`);
+    await waitFor(
+      async () => await isGone(pid) || undefined,
+      SERVER_TIMEOUT_MS,
+      `mariadbd ${pid} to exit`,
+    );
   }
 }
 

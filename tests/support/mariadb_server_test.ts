@@ -47,7 +47,7 @@ Deno.test("stop() shuts mariadbd down by its pid and removes the data directory"
   assertEquals(await server.query("SELECT DATABASE() AS db"), [{ db: "warehouse" }]);
   await server.stop();
   await server.stop(); // idempotent
-  assert(isGone(server.pid));
+  assert(await isGone(server.pid));
   const error = await Deno.stat(server.dataDir).then(() => undefined, (e) => e);
   assert(error instanceof Deno.errors.NotFound);
   const refused = await Deno.connect({ hostname: "127.0.0.1", port: server.port })

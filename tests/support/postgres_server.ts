@@ -15,16 +15,17 @@ import {
   discardTemplate,
   freePort,
   giveTo,
+  guardServer,
   isGone,
   isRoot,
   lookupAccount,
   makePassword,
+  makeServerDir,
   readIfExists,
   run,
   SERVER_TIMEOUT_MS,
   shellQuote,
   stopPid,
-  tempRoot,
   waitFor,
 } from "./local_server.ts";
 
@@ -172,7 +173,7 @@ async function startFromTemplate(
   version: string,
   options: StartPostgresOptions,
 ): Promise<PostgresServer> {
-  const tempDir = await Deno.makeTempDir({ dir: tempRoot(), prefix: "dap-test-postgres-" });
+  const tempDir = await makeServerDir("dap-test-postgres-");
   const dataDir = join(tempDir, "data");
   let pid: number | undefined;
   try {
@@ -187,6 +188,7 @@ async function startFromTemplate(
         if (!(error instanceof PortClash) || attempt >= 5) throw error;
       }
     }
+    await guardServer(pid, "INT", tempDir);
     return await createRole(tempDir, port, pid, version, options);
   } catch (error) {
     if (pid !== undefined) await stopPid(pid, "SIGQUIT");
@@ -257,7 +259,11 @@ async function launch(
 async function waitForExit(pidText: string | undefined): Promise<void> {
   const pid = Number(pidText);
   if (Number.isInteger(pid) && pid > 0) {
-    await waitFor(() => isGone(pid) || undefined, SERVER_TIMEOUT_MS, `postmaster ${pid} to exit`);
+    await waitFor(
+      async () => await isGone(pid) || undefined,
+      SERVER_TIMEOUT_MS,
+      `postmaster ${pid} to exit`,
+    );
   }
 }
 

@@ -64,7 +64,7 @@ Deno.test("stop() shuts the postmaster down by its pid and removes the data dire
   assertEquals(Number(pidFile.split("\n")[0]), server.pid);
   await server.stop();
   await server.stop(); // idempotent
-  assert(isGone(server.pid));
+  assert(await isGone(server.pid));
   const error = await Deno.stat(server.dataDir).then(() => undefined, (e) => e);
   assert(error instanceof Deno.errors.NotFound);
   const refused = await Deno.connect({ hostname: "127.0.0.1", port: server.port })
@@ -106,4 +106,27 @@ function connection(server: { host: string; port: number; user: string; database
     database: server.database,
     max: 1,
   };
+}
+
+Deno.test("a server whose test process dies without stop() is shut down and removed by its watchdog", async () => {
+  const script = `import { startPostgres } from "./tests/support/postgres_server.ts";
+    const server = await startPostgres();
+    console.log(JSON.stringify({ pid: server.pid, dataDir: server.dataDir }));
+    Deno.exit(0);`;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", script],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assert(output.success);
+  const { pid, dataDir } = JSON.parse(new TextDecoder().decode(output.stdout));
+  const deadline = Date.now() + 20_000;
+  while (!(await isGone(pid)) || await exists(dataDir)) {
+    assert(Date.now() < deadline, `postmaster ${pid} or ${dataDir} outlived its test process`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+});
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
 }
