@@ -7,10 +7,15 @@ import { InterruptedError } from "./errors.ts";
 
 const encoder = new TextEncoder();
 
+/** Writes all of `text`; a reader that went away (`dap list | head`) ends the writing quietly. */
 function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
   const bytes = encoder.encode(text);
-  for (let written = 0; written < bytes.length;) {
-    written += stream.writeSync(bytes.subarray(written));
+  try {
+    for (let written = 0; written < bytes.length;) {
+      written += stream.writeSync(bytes.subarray(written));
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
   }
 }
 

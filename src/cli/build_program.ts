@@ -6,6 +6,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { LOG_LEVELS } from "../report/logger.ts";
 import { VERSION } from "../version.ts";
+import { registerCompletions } from "./commands/completions.ts";
 import { registerDropdb } from "./commands/dropdb.ts";
 import { registerIncremental } from "./commands/incremental.ts";
 import { registerInitdb } from "./commands/initdb.ts";
@@ -14,6 +15,7 @@ import { registerSchema } from "./commands/schema.ts";
 import { registerSnapshot } from "./commands/snapshot.ts";
 import { registerSyncdb } from "./commands/syncdb.ts";
 import type { CommandRunner } from "./command_runner.ts";
+import { DEFAULT_BASE_URL } from "./resolve_config.ts";
 import { checkMandatory } from "./mandatory_option.ts";
 
 /** Where commander writes help and its own errors. */
@@ -33,7 +35,14 @@ export function globalProgram(output: ProgramOutput) {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput(output)
-    .addOption(new Option("--base-url <url>", "DAP API base URL (env DAP_API_URL)"))
+    .configureHelp({ showGlobalOptions: true })
+    .optionsGroup("Global options (before or after the command):")
+    .addOption(
+      new Option(
+        "--base-url <url>",
+        `DAP API base URL (env DAP_API_URL; default: ${DEFAULT_BASE_URL})`,
+      ),
+    )
     .addOption(new Option("--client-id <id>", "client id (env DAP_CLIENT_ID)"))
     .addOption(new Option("--client-secret <secret>", "client secret (env DAP_CLIENT_SECRET)"))
     .addOption(new Option("--loglevel <level>", "log level").choices(LOG_LEVELS))
@@ -44,7 +53,20 @@ export function globalProgram(output: ProgramOutput) {
     )
     .addOption(new Option("--no-log-to-console", "log only to --logfile (official 2.x)"))
     .addOption(new Option("--no-tracking", "accepted for the official 2.x CLI; dap never tracks"))
-    .addOption(new Option("--console-theme <theme>", "accepted for the official 2.x CLI"));
+    .addOption(new Option("--console-theme <theme>", "accepted for the official 2.x CLI"))
+    .optionsGroup("Options:")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ dap snapshot --namespace canvas --table courses
+  $ dap incremental --namespace canvas --table courses --since latest
+  $ dap initdb --namespace canvas --table courses --connection-string sqlite:///canvas.db
+  $ dap syncdb --namespace canvas --table all --connection-string sqlite:///canvas.db
+
+Credentials come from --client-id/--client-secret or DAP_CLIENT_ID/DAP_CLIENT_SECRET.
+Exit codes: 0 ok, 1 bug, 2 usage, 3 auth, 4 API, 5 some files missing, 6 database, 130 interrupted.`,
+    );
 }
 
 /** The `dap` program as built: global options typed for every command. */
@@ -61,6 +83,7 @@ export function buildProgram(run: CommandRunner, output: ProgramOutput): DapProg
     registerInitdb,
     registerSyncdb,
     registerDropdb,
+    registerCompletions,
   ];
   for (const register of commands) register(program, run);
   program.hook("preAction", (_program, command) => checkMandatory(command));

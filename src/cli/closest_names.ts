@@ -14,15 +14,19 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-/** Up to `max` candidates close to `name` (a few edits, or sharing it as a prefix), closest first. */
+/**
+ * Up to `max` candidates close to `name`, closest first: those a few edits
+ * away, or (when none is) those that start with it.
+ */
 export function closestNames(name: string, candidates: readonly string[], max = 3): string[] {
   const limit = Math.max(2, Math.floor(name.length / 3));
-  return candidates
+  const near = candidates
     .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
-    .filter(({ candidate, distance }) =>
-      distance <= limit || (name.length >= 4 && candidate.startsWith(name))
-    )
+    .filter(({ distance }) => distance <= limit)
     .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
-    .slice(0, max)
     .map(({ candidate }) => candidate);
+  const found = near.length > 0
+    ? near
+    : candidates.filter((c) => name.length >= 4 && c.startsWith(name)).sort();
+  return found.slice(0, max);
 }

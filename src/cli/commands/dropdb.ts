@@ -4,6 +4,7 @@ import { EXIT } from "../../errors.ts";
 import { storedModel } from "../../db/sync_table.ts";
 import { checkSyncState } from "../../db/sync_table.ts";
 import type { DapProgram } from "../build_program.ts";
+import { examples } from "./examples.ts";
 import type { CliDeps } from "../cli_deps.ts";
 import type { CommandRunner } from "../command_runner.ts";
 import { openRuntime } from "../open_session.ts";
@@ -15,6 +16,12 @@ import { UsageError } from "../../errors.ts";
 export function registerDropdb(program: DapProgram, run: CommandRunner): void {
   program.command("dropdb")
     .description("Drop tables kept by initdb/syncdb, with their enum types and sync rows")
+    .addHelpText(
+      "after",
+      examples(
+        "dropdb --namespace canvas --table courses --connection-string sqlite:///canvas.db",
+      ),
+    )
     .addOption(mandatory("--namespace <namespace>", "data namespace"))
     .addOption(
       mandatory(

@@ -3,6 +3,7 @@ import { mandatory } from "../mandatory_option.ts";
 import { UsageError } from "../../errors.ts";
 import { findLatestManifest, manifestEnd, readManifest } from "../../output/find_manifest.ts";
 import type { DapProgram } from "../build_program.ts";
+import { examples } from "./examples.ts";
 import type { CliDeps } from "../cli_deps.ts";
 import type { CommandRunner } from "../command_runner.ts";
 import { parseTimestamp } from "../parse_timestamp.ts";
@@ -15,7 +16,15 @@ export function registerIncremental(program: DapProgram, run: CommandRunner): vo
   withExportOptions(
     program.command("incremental").description(
       "Download the changes of one or more tables since a point in time",
-    ),
+    )
+      .addHelpText(
+        "after",
+        examples(
+          "incremental --namespace canvas --table courses --since 2026-11-19T08:00:00Z",
+          "incremental --namespace canvas --table courses --since latest",
+          "incremental --namespace canvas --table all --since downloads/job_1234/.dap-manifest.json",
+        ),
+      ),
   )
     .addOption(
       mandatory(

@@ -2,6 +2,7 @@
 import { mandatory } from "../mandatory_option.ts";
 import { EXIT } from "../../errors.ts";
 import type { DapProgram } from "../build_program.ts";
+import { examples } from "./examples.ts";
 import type { CommandRunner } from "../command_runner.ts";
 import { openSession } from "../open_session.ts";
 
@@ -9,6 +10,13 @@ import { openSession } from "../open_session.ts";
 export function registerList(program: DapProgram, run: CommandRunner): void {
   program.command("list")
     .description("List the tables of a namespace, one per line on stdout")
+    .addHelpText(
+      "after",
+      examples(
+        "list --namespace canvas",
+        "list --namespace canvas_logs",
+      ),
+    )
     .addOption(mandatory("--namespace <namespace>", "data namespace"))
     .action(async (_flags, command) => {
       await run(async (flags, deps) => {

@@ -4,6 +4,7 @@ import { EXIT } from "../../errors.ts";
 import { checkOutputDirectory } from "../../output/output_directory.ts";
 import { writeSchemaFile } from "../../output/write_schema_file.ts";
 import type { DapProgram } from "../build_program.ts";
+import { examples } from "./examples.ts";
 import type { CliDeps } from "../cli_deps.ts";
 import type { CommandRunner } from "../command_runner.ts";
 import { openSession } from "../open_session.ts";
@@ -13,6 +14,13 @@ import { type GlobalFlags, parseTables } from "../resolve_config.ts";
 export function registerSchema(program: DapProgram, run: CommandRunner): void {
   program.command("schema")
     .description("Save the JSON schema of one or more tables")
+    .addHelpText(
+      "after",
+      examples(
+        "schema --namespace canvas --table courses",
+        "schema --namespace canvas --table all --output-directory schemas",
+      ),
+    )
     .addOption(mandatory("--namespace <namespace>", "data namespace"))
     .addOption(mandatory("--table <table>", "table name, comma-separated list, or 'all'"))
     .option("--output-directory <dir>", "where to save the schema files", "downloads")

@@ -1,5 +1,6 @@
 /** `dap syncdb`: brings tables initialised by initdb (dap's or the official client's) up to date. */
 import type { DapProgram } from "../build_program.ts";
+import { examples } from "./examples.ts";
 import type { CommandRunner } from "../command_runner.ts";
 import { withDatabaseOptions } from "./database_options.ts";
 import { runDatabaseExport } from "./run_database_export.ts";
@@ -9,7 +10,14 @@ export function registerSyncdb(program: DapProgram, run: CommandRunner): void {
   withDatabaseOptions(
     program.command("syncdb").description(
       "Apply the changes since the last sync to database tables",
-    ),
+    )
+      .addHelpText(
+        "after",
+        examples(
+          "syncdb --namespace canvas --table all --connection-string sqlite:///canvas.db",
+          "syncdb --namespace canvas --table courses --reinit  # rebuild when the changes are gone",
+        ),
+      ),
   )
     .option(
       "--reinit",
