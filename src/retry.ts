@@ -5,6 +5,8 @@
  * (after N ms), refresh (a new URL or token, then again at once) or restart
  * (discard what the attempt kept, then retry).
  */
+import { ApiError } from "./errors.ts";
+import { printable } from "./printable.ts";
 import type { Log, Sleep } from "./runtime.ts";
 
 /** How many attempts and how long between them. */
@@ -19,6 +21,52 @@ export interface RetryPolicy {
 
 /** The default policy. */
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 20_000 };
+
+/** The longest wait a server may ask for (Retry-After, a 429's pause): 5 minutes. */
+export const MAX_SERVER_WAIT_MS = 300_000;
+
+/** Retries a whole run may make, across every request, before it gives up @default 100 */
+export const DEFAULT_RETRY_BUDGET = 100;
+
+/** The run used up its retry budget: the API or the network keeps failing. */
+export class RetryBudgetError extends ApiError {
+  override name = "RetryBudgetError";
+}
+
+/**
+ * Retries left for the whole run, shared by every request, so that a server
+ * that fails everything slowly (or asks for long waits) cannot keep a run
+ * busy for days. Refreshes (a new token or URL) are not retries.
+ */
+export class RetryBudget {
+  readonly max: number;
+  #used = 0;
+
+  constructor(max: number = DEFAULT_RETRY_BUDGET) {
+    if (!Number.isInteger(max) || max < 0) throw new RangeError("max must be an integer >= 0");
+    this.max = max;
+  }
+
+  /** Retries made so far. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Takes one retry of `what`; throws a RetryBudgetError once none is left. */
+  spend(what: string, reason: string): void {
+    if (this.#used >= this.max) {
+      throw new RetryBudgetError(
+        `Cannot go on: this run used all ${this.max} retries it may make (the last for ${
+          printable(what)
+        }: ${
+          printable(reason)
+        }); the API or the network keeps failing. Files complete so far are kept: rerun the same command later, or raise --retry-budget`,
+        { status: 0 },
+      );
+    }
+    this.#used++;
+  }
+}
 
 /** 408, 429 and every 5xx are retryable; other statuses are answers. */
 export function isRetryableStatus(status: number): boolean {
@@ -36,15 +84,17 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 
 /**
  * The wait before attempt `attempt + 1` (attempt counts from 1). A server's
- * Retry-After wins, capped at `maxDelayMs`; otherwise "equal jitter" (half fixed, half random) over an
- * exponentially growing window.
+ * Retry-After wins, capped at `MAX_SERVER_WAIT_MS`; otherwise "equal jitter"
+ * (half fixed, half random) over an exponentially growing window capped at `maxDelayMs`.
  */
 export function retryDelay(
   attempt: number,
   options: { policy?: RetryPolicy; retryAfterMs?: number; random?: () => number } = {},
 ): number {
   const policy = options.policy ?? DEFAULT_RETRY;
-  if (options.retryAfterMs !== undefined) return Math.min(options.retryAfterMs, policy.maxDelayMs);
+  if (options.retryAfterMs !== undefined) {
+    return Math.min(Math.max(0, options.retryAfterMs), MAX_SERVER_WAIT_MS);
+  }
   const window = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   const random = options.random ?? Math.random;
   return Math.round(window / 2 + random() * window / 2);
@@ -83,6 +133,8 @@ export interface RetryRuntime {
   signal: AbortSignal;
   log: Log;
   retry: RetryPolicy;
+  /** the run's retries, shared by every request */
+  retryBudget: RetryBudget;
 }
 
 /** How to retry one operation. */
@@ -120,16 +172,25 @@ export async function withRetry<T>(
       continue;
     }
     if (n >= policy.maxAttempts) throw verdict.error ?? options.giveUp(verdict.reason, n);
+    runtime.retryBudget.spend(options.what, verdict.reason);
     if (verdict.kind === "restart") await options.restart?.(verdict.reason);
     const retryAfterMs = verdict.kind === "retry" ? verdict.retryAfterMs : undefined;
     const delay = retryDelay(n, { policy, retryAfterMs, random: runtime.random });
     runtime.log.warning(
       `Retrying ${options.what} in ${delay} ms (attempt ${
         n + 1
-      } of ${policy.maxAttempts}): ${verdict.reason}`,
+      } of ${policy.maxAttempts}): ${verdict.reason}${cappedNote(retryAfterMs)}`,
       { ...options.fields, attempt: n + 1 },
     );
     await runtime.sleep(delay, runtime.signal);
     n++;
   }
+}
+
+/** Says so when the server asked for a longer wait than it gets. */
+export function cappedNote(retryAfterMs: number | undefined): string {
+  if (retryAfterMs === undefined || retryAfterMs <= MAX_SERVER_WAIT_MS) return "";
+  return ` (the server asked to wait ${Math.round(retryAfterMs / 1000)} s; waiting at most ${
+    MAX_SERVER_WAIT_MS / 1000
+  } s)`;
 }

@@ -4,7 +4,8 @@
  * passes it down; tests build it with fakes. Nothing below `cli/` reads the
  * environment or creates its own clock.
  */
-import { abortableSleep, DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
+import { abortableSleep, DEFAULT_RETRY, RetryBudget, type RetryPolicy } from "./retry.ts";
+import { type Deadlines, DEFAULT_DEADLINES } from "./fetch_with_deadlines.ts";
 import { InterruptedError } from "./errors.ts";
 import { DEFAULT_POLL, type PollSchedule } from "./job/poll_schedule.ts";
 
@@ -37,6 +38,10 @@ export interface Runtime {
   /** secrets seen so far (credentials, tokens), redacted from every line */
   secrets: Secrets;
   retry: RetryPolicy;
+  /** retries left for the whole run, shared by every request */
+  retryBudget: RetryBudget;
+  /** how long any one request may wait for its answer and between body bytes */
+  deadlines: Deadlines;
   poll: PollSchedule;
 }
 
@@ -66,6 +71,8 @@ export function createRuntime(options: Partial<Runtime> = {}): Runtime {
     log: options.log ?? SILENT_LOG,
     secrets: options.secrets ?? new Set(),
     retry: options.retry ?? DEFAULT_RETRY,
+    retryBudget: options.retryBudget ?? new RetryBudget(),
+    deadlines: options.deadlines ?? DEFAULT_DEADLINES,
     poll: options.poll ?? DEFAULT_POLL,
   };
 }

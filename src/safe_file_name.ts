@@ -3,7 +3,7 @@
  * influences. Pure: used by download/ and output/ alike.
  */
 
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 const MAX_NAME_BYTES = 200;
 const encoder = new TextEncoder();
 
@@ -32,14 +32,24 @@ export function splitExtension(name: string): [string, string] {
 }
 
 /**
+ * The key under which two names are the same file somewhere: macOS compares
+ * names normalization-insensitively (composed and decomposed `café`), macOS
+ * and Windows case-insensitively.
+ */
+export function fileNameKey(name: string): string {
+  return name.normalize("NFC").toLowerCase().normalize("NFC");
+}
+
+/**
  * One safe path segment from untrusted text: no separators, no control
- * characters, nothing Windows reserves, not `.`/`..`, at most 200 bytes.
+ * characters (C0, DEL, C1), nothing Windows reserves (`CON`, `CONIN$`, ...),
+ * not `.`/`..`, at most 200 bytes.
  * `fallback` is used when nothing usable is left.
  */
 export function safeFileName(raw: string, fallback: string): string {
   let name = raw
     // deno-lint-ignore no-control-regex
-    .replace(/[\u0000-\u001f\u007f<>:"/\\|?*]/g, "_")
+    .replace(/[\u0000-\u001f\u007f-\u009f<>:"/\\|?*]/g, "_")
     .replace(/^[\s.]+/, "")
     .replace(/[\s.]+$/, "");
   if (name === "" || /^_+$/.test(name)) name = fallback;

@@ -33,5 +33,7 @@ Deno.test("retryDelay() grows exponentially with jitter, capped, and honours Ret
     1000,
   ]);
   assertEquals(retryDelay(1, { policy, retryAfterMs: 700 }), 700);
-  assertEquals(retryDelay(1, { policy, retryAfterMs: 60_000 }), 1000);
+  // The server's wait is honoured beyond our own backoff cap, up to 5 minutes and no more.
+  assertEquals(retryDelay(1, { policy, retryAfterMs: 60_000 }), 60_000);
+  assertEquals(retryDelay(1, { policy, retryAfterMs: 999_999_000 }), 300_000);
 });

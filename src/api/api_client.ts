@@ -3,10 +3,25 @@
  * token fresh (renewed before it expires and once after a 401), retries what
  * is retryable through the shared retry loop, and turns every other answer
  * into a typed error carrying the server's message and uuid. Every credential
- * and token it sees goes into the runtime's secrets, which logs redact.
+ * and token it sees goes into the runtime's secrets, which logs redact. Every
+ * request runs under the runtime's deadlines, and no answer is read beyond
+ * `MAX_ANSWER_BYTES`.
  */
 import { ApiError, AuthError } from "../errors.ts";
-import { type Attempt, isRetryableStatus, parseRetryAfter, withRetry } from "../retry.ts";
+import {
+  DeadlineError,
+  fetchWithDeadlines,
+  readBody,
+  type TimedResponse,
+} from "../fetch_with_deadlines.ts";
+import { printable } from "../printable.ts";
+import {
+  type Attempt,
+  isRetryableStatus,
+  MAX_SERVER_WAIT_MS,
+  parseRetryAfter,
+  withRetry,
+} from "../retry.ts";
 import type { Runtime } from "../runtime.ts";
 import {
   type Job,
@@ -64,6 +79,12 @@ interface Answer {
 const URL_BATCH = 100;
 /** Without a Retry-After, a 429 pauses its endpoint this long (the official client's wait). */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 30_000;
+/** The largest answer read (bytes): the biggest DAP answers (a job's objects, a schema) are far smaller. */
+export const MAX_ANSWER_BYTES = 8 << 20;
+/** The most of an error answer read for its message (bytes). */
+const MAX_ERROR_BYTES = 64 << 10;
+/** Clocks further apart than this (ms) are worth a line. */
+const SKEW_NOTE_MS = 60_000;
 
 /** Seconds from the JWT's `exp` claim, read without verifying it (as the official client does). */
 export function jwtExpiry(token: string): number | undefined {
@@ -83,6 +104,7 @@ export class ApiClient {
   readonly #runtime: Runtime;
   #token?: { value: string; renewAt: number };
   #login?: Promise<string>;
+  #skewNoted = false;
   /** calls made, per endpoint, for run summaries and benchmarks */
   readonly calls = new Map<ApiEndpoint, number>();
 
@@ -100,21 +122,21 @@ export class ApiClient {
   /** `GET /dap/query/{namespace}/table` */
   async listTables(namespace: string): Promise<string[]> {
     const path = `/dap/query/${encodeURIComponent(namespace)}/table`;
-    const purpose = `list the tables of namespace '${namespace}'`;
+    const purpose = `list the tables of namespace '${printable(namespace)}'`;
     return parseTableList(await this.#call({ endpoint: "tables", method: "GET", path, purpose }));
   }
 
   /** `GET /dap/query/{namespace}/table/{table}/schema` */
   async getSchema(namespace: string, table: string): Promise<SchemaAnswer> {
     const path = `${tablePath(namespace, table)}/schema`;
-    const purpose = `get the schema of ${namespace}.${table}`;
+    const purpose = `get the schema of ${printable(`${namespace}.${table}`)}`;
     return parseSchema(await this.#call({ endpoint: "schema", method: "GET", path, purpose }));
   }
 
   /** `POST /dap/query/{namespace}/table/{table}/data`: starts (or finds) a job. */
   async startQuery(namespace: string, table: string, query: QueryBody): Promise<Job> {
     const path = `${tablePath(namespace, table)}/data`;
-    const purpose = `start a query for ${namespace}.${table}`;
+    const purpose = `start a query for ${printable(`${namespace}.${table}`)}`;
     const body = JSON.stringify(query);
     return parseJob(await this.#call({ endpoint: "query", method: "POST", path, body, purpose }));
   }
@@ -122,9 +144,8 @@ export class ApiClient {
   /** `GET /dap/job/{id}` */
   async getJob(id: string): Promise<Job> {
     const path = `/dap/job/${encodeURIComponent(id)}`;
-    return parseJob(
-      await this.#call({ endpoint: "job", method: "GET", path, purpose: `get job ${id}` }),
-    );
+    const purpose = `get job ${printable(id)}`;
+    return parseJob(await this.#call({ endpoint: "job", method: "GET", path, purpose }));
   }
 
   /** `POST /dap/object/url`: pre-signed URLs for objects, in as few calls as the batch size allows. */
@@ -148,7 +169,9 @@ export class ApiClient {
     };
     const urls = parseObjectUrls(await this.#call(spec));
     const missing = ids.find((id) => !urls.has(id));
-    if (missing) throw new SyntaxError(`Cannot ${purpose}: no URL for object ${missing}`);
+    if (missing !== undefined) {
+      throw new SyntaxError(`Cannot ${purpose}: no URL for object ${printable(missing)}`);
+    }
     return urls;
   }
 
@@ -167,29 +190,34 @@ export class ApiClient {
         ? {}
         : { "content-type": spec.contentType ?? "application/json" }),
     };
-    let response: Response;
+    const url = new URL(this.#o.baseUrl.href.replace(/\/+$/, "") + spec.path);
+    let answer: Answer;
     try {
-      const url = new URL(this.#o.baseUrl.href.replace(/\/+$/, "") + spec.path);
-      const init = { method: spec.method, headers, body: spec.body, signal: this.#runtime.signal };
-      response = await this.#runtime.fetch(url, init);
+      const init = { method: spec.method, headers, body: spec.body };
+      answer = await readAnswer(spec, await fetchWithDeadlines(url, init, this.#runtime));
     } catch (error) {
+      if (error instanceof SyntaxError) throw error;
       return this.#networkFailure(spec, n, error);
     }
-    const retryAfter = response.headers.get("retry-after");
-    return this.#classify(spec, {
-      status: response.status,
-      text: await response.text(),
-      retryAfter,
-    });
+    return this.#classify(spec, answer);
   }
 
   #networkFailure(spec: CallSpec, n: number, error: unknown): Attempt<Answer> {
     this.#runtime.signal.throwIfAborted();
+    const origin = this.#o.baseUrl.origin;
+    if (error instanceof DeadlineError) {
+      // A silent server is retried under the normal policy: the deadline already bounds each wait.
+      const failure = new ApiError(
+        `Cannot ${spec.purpose}: ${origin} did not answer in time (${error.message})`,
+        { status: 0, cause: error },
+      );
+      return { kind: "retry", reason: error.message, error: failure };
+    }
     const reason = networkReason(error);
-    const failure = new ApiError(
-      `Cannot ${spec.purpose}: cannot reach ${this.#o.baseUrl.origin} (${reason})`,
-      { status: 0, cause: error },
-    );
+    const failure = new ApiError(`Cannot ${spec.purpose}: cannot reach ${origin} (${reason})`, {
+      status: 0,
+      cause: error,
+    });
     // A refused or unresolvable host rarely heals in seconds: fewer attempts; TLS never does.
     if (n >= Math.min(3, this.#runtime.retry.maxAttempts) || reason.startsWith("TLS")) {
       throw failure;
@@ -205,7 +233,8 @@ export class ApiClient {
     if (!isRetryableStatus(status)) return { kind: "done", value: answer };
     const retryAfterMs = parseRetryAfter(answer.retryAfter, this.#runtime.now());
     if (status === 429) {
-      this.#o.onRateLimited?.(spec.endpoint, retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS);
+      const pause = Math.min(retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS, MAX_SERVER_WAIT_MS);
+      this.#o.onRateLimited?.(spec.endpoint, pause);
     }
     const details = parseErrorBody(status, text);
     return {
@@ -280,14 +309,51 @@ export class ApiClient {
     return token.accessToken;
   }
 
-  /** When to renew: 5 minutes before expiry, or a fifth of the lifetime for short-lived tokens. */
+  /**
+   * When to renew: 5 minutes before expiry, or a fifth of the lifetime for
+   * short-lived tokens. The lifetime is the answer's `expires_in` on our own
+   * clock: the JWT's `exp` is on the server's, and a clock ahead of it would
+   * find every token expired.
+   */
   #renewAt(token: { accessToken: string; expiresIn: number }): number {
     const now = this.#runtime.now();
-    const expiresAt = (jwtExpiry(token.accessToken) ?? now / 1000 + token.expiresIn) * 1000;
-    const lifetime = Math.max(0, expiresAt - now);
+    const lifetime = token.expiresIn * 1000;
+    this.#noteSkew(token, now);
     this.#runtime.log.debug(`Logged in; token valid for ${Math.round(lifetime / 1000)} s`);
-    return expiresAt - Math.min(300_000, lifetime / 5);
+    return now + lifetime - Math.min(300_000, lifetime / 5);
   }
+
+  /** Says once when this machine's clock and the identity server's differ by more than a minute. */
+  #noteSkew(token: { accessToken: string; expiresIn: number }, now: number): void {
+    const exp = jwtExpiry(token.accessToken);
+    if (this.#skewNoted || exp === undefined) return;
+    const skew = (exp - token.expiresIn) * 1000 - now; // the server's clock minus ours
+    if (Math.abs(skew) < SKEW_NOTE_MS) return;
+    this.#skewNoted = true;
+    this.#runtime.log.warning(
+      `This machine's clock is ${Math.round(Math.abs(skew) / 1000)} s ${
+        skew < 0 ? "ahead of" : "behind"
+      } the identity server's (the token's exp against its expires_in); tokens are renewed by expires_in`,
+    );
+  }
+}
+
+/** Reads an answer's body, capped: a 2xx answer above `MAX_ANSWER_BYTES` is a protocol error. */
+async function readAnswer(spec: CallSpec, response: TimedResponse): Promise<Answer> {
+  const ok = response.status >= 200 && response.status <= 299;
+  const { bytes, truncated } = await readBody(response, ok ? MAX_ANSWER_BYTES : MAX_ERROR_BYTES);
+  if (ok && truncated) {
+    throw new SyntaxError(
+      `Cannot ${spec.purpose}: the answer is larger than ${
+        MAX_ANSWER_BYTES >> 20
+      } MiB, far more than any DAP answer; not reading it`,
+    );
+  }
+  return {
+    status: response.status,
+    text: new TextDecoder().decode(bytes),
+    retryAfter: response.headers.get("retry-after"),
+  };
 }
 
 function tablePath(namespace: string, table: string): string {

@@ -1,8 +1,11 @@
 /**
  * Parsers of the Query API's answers (contract §2). They accept what the
  * contract allows, ignore unknown keys, and throw `SyntaxError` for an answer
- * of the wrong shape.
+ * of the wrong shape. Server text in the messages they build goes through
+ * `printable()`.
  */
+import { objectUrlProblem } from "../object_url.ts";
+import { printable } from "../printable.ts";
 
 /** A job's state on the server. */
 export type JobStatus = "waiting" | "running" | "complete" | "failed";
@@ -86,7 +89,9 @@ export function parseJob(value: unknown): Job {
   const body = object(value, "the job");
   const status = body.status;
   if (typeof status !== "string" || !STATUSES.includes(status)) {
-    throw new SyntaxError(`Cannot read the job: unknown status ${JSON.stringify(status)}`);
+    throw new SyntaxError(
+      `Cannot read the job: unknown status ${printable(JSON.stringify(status) ?? "")}`,
+    );
   }
   const job: Job = {
     id: string(body.id, "the job id"),
@@ -98,13 +103,7 @@ export function parseJob(value: unknown): Job {
     until: optionalString(body.until),
   };
   if (typeof body.schema_version === "number") job.schemaVersion = body.schema_version;
-  if (status === "complete") {
-    const objects = body.objects ?? [];
-    if (!Array.isArray(objects)) {
-      throw new SyntaxError("Cannot read the job: objects is not a list");
-    }
-    job.objects = objects.map((o) => string(object(o, "a job object").id, "an object id"));
-  }
+  if (status === "complete") job.objects = parseObjectList(body.objects, job.id);
   if (status === "failed") {
     const error = body.error && typeof body.error === "object" ? body.error as Json : {};
     job.error = {
@@ -116,12 +115,35 @@ export function parseJob(value: unknown): Job {
   return job;
 }
 
-/** Parses `{"urls": {"<id>": {"url": "..."}}}` into a map from object id to URL. */
+/**
+ * A complete job's `objects`: required (an empty list is an empty result, a
+ * missing one a broken answer), each an `{"id"}`; an id listed twice is kept once.
+ */
+function parseObjectList(objects: unknown, jobId: string): string[] {
+  if (!Array.isArray(objects)) {
+    throw new SyntaxError(
+      `Cannot read job ${printable(jobId)}: it is complete but its objects are ${
+        objects === undefined ? "missing" : "not a list"
+      }`,
+    );
+  }
+  const ids = objects.map((o) => string(object(o, "a job object").id, "an object id"));
+  return [...new Set(ids)];
+}
+
+/**
+ * Parses `{"urls": {"<id>": {"url": "..."}}}` into a map from object id to
+ * URL; a URL that is not https:// (or http:// to this machine) is refused.
+ */
 export function parseObjectUrls(value: unknown): Map<string, string> {
   const urls = object(object(value, "the object URLs").urls, "the object URLs");
   const out = new Map<string, string>();
   for (const [id, entry] of Object.entries(urls)) {
-    out.set(id, string(object(entry, `the URL of ${id}`).url, `the URL of ${id}`));
+    const what = `the URL of ${printable(id)}`;
+    const url = string(object(entry, what).url, what);
+    const problem = objectUrlProblem(url);
+    if (problem) throw new SyntaxError(`Cannot download object ${printable(id)}: ${problem}`);
+    out.set(id, url);
   }
   return out;
 }
@@ -145,18 +167,31 @@ export function parseErrorBody(status: number, text: string): ErrorDetails {
           typeof error.until === "string" ? ` until ${error.until}` : ""
         })`
         : "";
-      return {
+      return printableDetails({
         message: (optionalString(error.message) ?? `HTTP ${status}`) + range,
         type: optionalString(error.type),
         uuid: optionalString(error.uuid),
-      };
+      });
     }
-    if (typeof body?.message === "string") return { message: body.message };
+    if (typeof body?.message === "string") return printableDetails({ message: body.message });
   } catch {
     // not JSON: a gateway, proxy or S3 answered
   }
   const code = text.match(/<Code>([^<]+)<\/Code>/)?.[1];
   const xmlMessage = text.match(/<Message>([^<]+)<\/Message>/)?.[1];
-  if (code) return { message: `${code}${xmlMessage ? `: ${xmlMessage}` : ""}`, type: code };
+  if (code) {
+    return printableDetails({
+      message: `${code}${xmlMessage ? `: ${xmlMessage}` : ""}`,
+      type: code,
+    });
+  }
   return { message: `HTTP ${status} with a non-JSON body` };
+}
+
+/** The same details with every server text made printable (keys kept as given). */
+function printableDetails(details: ErrorDetails): ErrorDetails {
+  const out: ErrorDetails = { ...details, message: printable(details.message) };
+  if ("type" in details) out.type = details.type && printable(details.type, 100);
+  if ("uuid" in details) out.uuid = details.uuid && printable(details.uuid, 100);
+  return out;
 }

@@ -4,7 +4,7 @@
  * safety margin (the server counts arrivals, a little later than sends), and
  * a pause for the whole endpoint when a 429 comes anyway.
  */
-import { abortableSleep } from "../retry.ts";
+import { abortableSleep, MAX_SERVER_WAIT_MS } from "../retry.ts";
 import type { ApiEndpoint } from "./api_client.ts";
 import { UsageError } from "../errors.ts";
 
@@ -84,9 +84,9 @@ export class RateLimiter {
     return next;
   }
 
-  /** After a 429: no call of `endpoint` for `ms`. */
+  /** After a 429: no call of `endpoint` for `ms` (at most `MAX_SERVER_WAIT_MS`, whatever the server asked). */
   pause(endpoint: ApiEndpoint, ms: number): void {
-    const until = this.#now() + ms;
+    const until = this.#now() + Math.min(Math.max(0, ms), MAX_SERVER_WAIT_MS);
     if (until > (this.#pausedUntil.get(endpoint) ?? 0)) this.#pausedUntil.set(endpoint, until);
   }
 

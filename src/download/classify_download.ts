@@ -4,8 +4,9 @@
  * whether the bytes received make the whole object. Pure.
  */
 import { DownloadError } from "../errors.ts";
+import { printable } from "../printable.ts";
 import { type Attempt, isRetryableStatus, parseRetryAfter } from "../retry.ts";
-import { announcedTotal, etagMd5, parseContentRange } from "./ranges.ts";
+import { contentLength, etagMd5, isExactRest, parseContentRange } from "./ranges.ts";
 
 /** The answer is the object (or its rest): read the body. */
 export interface Accept {
@@ -24,11 +25,18 @@ export type AnswerVerdict = Accept | Exclude<Attempt<never>, { kind: "done" }> |
   error: DownloadError;
 };
 
-/** Classifies an answer to a download request sent from byte `offset`. */
+/** What was asked: the bytes from `offset` on, of an object whose size may be known already. */
+export interface AskedFor {
+  offset: number;
+  /** the size an earlier answer announced */
+  total?: number;
+}
+
+/** Classifies an answer to a download request. */
 export function classifyAnswer(
   name: string,
   answer: { status: number; headers: Headers },
-  offset: number,
+  asked: AskedFor,
   now: number,
 ): AnswerVerdict {
   const { status, headers } = answer;
@@ -43,16 +51,45 @@ export function classifyAnswer(
       retryAfterMs: parseRetryAfter(headers.get("retry-after"), now),
     };
   }
-  if (status !== 200 && status !== 206) {
+  if (status === 206) return classifyPart(headers, asked);
+  if (status !== 200) {
     return { kind: "fail", error: new DownloadError(`Cannot download ${name}: HTTP ${status}`) };
   }
-  const range = parseContentRange(headers.get("content-range"));
+  const length = contentLength(headers);
   return {
     kind: "accept",
-    fromZero: offset > 0 && (status === 200 || range?.start !== offset),
-    total: announcedTotal(status, headers, offset),
+    fromZero: asked.offset > 0,
+    total: length,
     md5: etagMd5(headers.get("etag")),
   };
+}
+
+/**
+ * A 206 is taken only when a range was asked for and its Content-Range is
+ * exactly that rest (start, end and total); any other part (unasked, shifted,
+ * multipart, of another size) would land at the wrong offset: start over.
+ */
+function classifyPart(headers: Headers, asked: AskedFor): AnswerVerdict {
+  const header = headers.get("content-range");
+  const range = parseContentRange(header);
+  if (asked.offset > 0 && isExactRest(range, asked.offset, asked.total)) {
+    return {
+      kind: "accept",
+      fromZero: false,
+      total: range.total,
+      md5: etagMd5(headers.get("etag")),
+    };
+  }
+  const got = header === null ? "no Content-Range" : `Content-Range ${printable(header, 100)}`;
+  if (asked.offset === 0) {
+    return {
+      kind: "restart",
+      reason: `the server answered 206 (${got}) to a request without Range`,
+    };
+  }
+  const last = asked.total === undefined ? "<last>" : asked.total - 1;
+  const expected = `bytes ${asked.offset}-${last}/${asked.total ?? "<size>"}`;
+  return { kind: "restart", reason: `the server answered 206 with ${got}, not ${expected}` };
 }
 
 /**

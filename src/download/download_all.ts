@@ -3,14 +3,18 @@
  * not stop the others; every object ends with exactly one result. A file that
  * already exists under its final name is complete by construction (it was
  * renamed from `.partial` after verifying) and is skipped when its size and
- * MD5 still match what the server announces.
+ * MD5 still match what the server announces. A final name that is not a
+ * regular file (a symlink, say) is an error, never followed; so is a
+ * download directory that is a symlink.
  */
 import { join } from "node:path";
-import { describeError, InterruptedError } from "../errors.ts";
+import { describeError, DownloadError, InterruptedError } from "../errors.ts";
+import { fetchWithDeadlines } from "../fetch_with_deadlines.ts";
+import { printable } from "../printable.ts";
 import type { Runtime } from "../runtime.ts";
 import { type DownloadedFile, downloadObject } from "./download_object.ts";
 import { hashFile } from "./hash_file.ts";
-import { etagMd5, parseContentRange } from "./ranges.ts";
+import { etagMd5, probedTotal } from "./ranges.ts";
 import { Semaphore } from "./semaphore.ts";
 
 /** One object to fetch. */
@@ -39,8 +43,6 @@ export interface DownloadAllOptions {
   onResult?: (result: DownloadResult, index: number) => void;
   /** flush files to the disk before renaming them @default true */
   fsync?: boolean;
-  /** give up on a body that sends nothing for this long (ms) @default 60000 */
-  idleTimeoutMs?: number;
 }
 
 /** Runs `worker` over `items` with at most `limit` at once, in order of start. */
@@ -66,6 +68,7 @@ export async function downloadAll(
   options: DownloadAllOptions,
 ): Promise<DownloadResult[]> {
   const results: DownloadResult[] = new Array(tasks.length);
+  if (tasks.length > 0) await checkDirectory(directory);
   const concurrency = options.concurrency ?? 8;
   const slots = options.slots ?? new Semaphore(concurrency);
   await runPool(tasks, concurrency, (task, index) =>
@@ -85,10 +88,7 @@ async function downloadTask(
 ): Promise<DownloadResult> {
   const base = { id: task.id, fileName: task.fileName };
   try {
-    const existing = await reusable(task, path, options.runtime).catch((error) => {
-      if (error instanceof InterruptedError) throw error;
-      return undefined;
-    });
+    const existing = await reusable(task, path, options.runtime);
     if (existing) {
       options.onBytes?.(existing.size);
       return { ...base, ok: true, reused: true, path, ...existing };
@@ -100,11 +100,26 @@ async function downloadTask(
     return { ...base, ok: true, reused: false, ...file };
   } catch (error) {
     if (error instanceof InterruptedError) throw error;
-    options.runtime.log.error(`${task.fileName}: ${describeError(error)}`, { file: task.fileName });
+    options.runtime.log.error(`${task.fileName}: ${printable(describeError(error))}`, {
+      file: task.fileName,
+    });
     return { ...base, ok: false, error };
   }
 }
 
+/** The directory downloads go into must be a real directory, not a symlink to one elsewhere. */
+async function checkDirectory(directory: string): Promise<void> {
+  const info = await Deno.lstat(directory);
+  if (info.isSymlink || !info.isDirectory) {
+    throw new DownloadError(
+      `Cannot download into ${directory}: it is ${
+        info.isSymlink ? "a symbolic link" : "not a directory"
+      }; dap never follows links in its output directory. Move it away and rerun`,
+    );
+  }
+}
+
+/** Size and MD5 of a complete file from an earlier run; a final name that is not a regular file fails. */
 async function fileMd5(path: string): Promise<{ size: number; md5: string } | undefined> {
   try {
     const { hash, size } = await hashFile(path);
@@ -123,15 +138,26 @@ async function reusable(
 ): Promise<{ size: number; md5: string } | undefined> {
   const local = await fileMd5(path);
   if (!local) return undefined;
-  // A one-byte GET reveals the size and ETag; pre-signed URLs are signed for GET only.
-  const response = await runtime.fetch(task.url, {
-    headers: { range: "bytes=0-0" },
-    signal: runtime.signal,
+  const remote = await probe(task.url, runtime).catch((error) => {
+    if (error instanceof InterruptedError) throw error;
+    return undefined; // no answer in time, or none that says: download it again
   });
-  await response.body?.cancel();
-  if (!response.ok) return undefined;
-  const total = parseContentRange(response.headers.get("content-range"))?.total ??
-    Number(response.headers.get("content-length"));
-  const md5 = etagMd5(response.headers.get("etag"));
+  if (remote === undefined) return undefined;
+  const { total, md5 } = remote;
   return total === local.size && (md5 === undefined || md5 === local.md5) ? local : undefined;
+}
+
+/**
+ * A one-byte GET reveals the object's size and ETag (pre-signed URLs are
+ * signed for GET only); undefined unless the answer says so exactly.
+ */
+async function probe(
+  url: string,
+  runtime: Runtime,
+): Promise<{ total: number; md5?: string } | undefined> {
+  const headers = { range: "bytes=0-0", "accept-encoding": "identity" };
+  const answer = await fetchWithDeadlines(url, { headers }, runtime);
+  await answer.cancel();
+  const total = probedTotal(answer.status, answer.headers);
+  return total === undefined ? undefined : { total, md5: etagMd5(answer.headers.get("etag")) };
 }

@@ -4,15 +4,19 @@
  * (length as announced, MD5 as the ETag when it is one). A cut body resumes
  * with a Range request; a server that ignores the range, or bytes that do not
  * verify, mean a fresh download; an expired pre-signed URL is replaced. The
- * retry loop drives the attempts; this module only classifies them.
+ * retry loop drives the attempts; this module only classifies them. Every
+ * request runs under the runtime's deadlines and asks for the bytes as
+ * stored (`Accept-Encoding: identity`), so fetch never decompresses them.
  */
 import { DownloadError } from "../errors.ts";
+import { DeadlineError, fetchWithDeadlines, type TimedResponse } from "../fetch_with_deadlines.ts";
+import { objectUrlProblem } from "../object_url.ts";
+import { printable } from "../printable.ts";
 import { type Attempt, withRetry } from "../retry.ts";
 import type { Runtime } from "../runtime.ts";
 import { checkComplete, classifyAnswer } from "./classify_download.ts";
 import { errorText, PartialFile } from "./partial_file.ts";
 import { rangeHeaders } from "./ranges.ts";
-import { readChunks } from "./read_chunks.ts";
 
 /** Collaborators and settings of one download. */
 export interface DownloadObjectOptions {
@@ -21,8 +25,6 @@ export interface DownloadObjectOptions {
   refreshUrl: () => Promise<string>;
   /** progress: bytes added (negative when a fresh start discards bytes) */
   onBytes?: (bytes: number) => void;
-  /** give up on a body that sends nothing for this long (ms) @default 60000 */
-  idleTimeoutMs?: number;
   /** flush the file to the disk before renaming it @default true */
   fsync?: boolean;
 }
@@ -46,7 +48,7 @@ export async function downloadObject(
   const { runtime } = options;
   const name = path.split(/[\\/]/).pop() ?? path;
   const file = await PartialFile.open(path, { fsync: options.fsync });
-  const state = { name, url, file, options };
+  const state: DownloadState = { name, url, file, options };
   try {
     if (file.offset > 0) {
       runtime.log.info(`Resuming ${name} from byte ${file.offset}`, { file: name });
@@ -85,6 +87,8 @@ interface DownloadState {
   url: string;
   file: PartialFile;
   options: DownloadObjectOptions;
+  /** the object's size, once an answer announced it */
+  total?: number;
 }
 
 async function restart(state: DownloadState, reason: string): Promise<void> {
@@ -92,7 +96,22 @@ async function restart(state: DownloadState, reason: string): Promise<void> {
     file: state.name,
   });
   state.options.onBytes?.(-state.file.offset);
+  state.total = undefined;
   await state.file.restart();
+}
+
+/** The bytes from the file's offset on, as stored: never decoded by fetch. */
+function request(state: DownloadState): Promise<TimedResponse> {
+  const headers = { ...rangeHeaders(state.file.offset), "accept-encoding": "identity" };
+  return fetchWithDeadlines(state.url, { headers }, state.options.runtime);
+}
+
+/** A redirect may only lead where an object URL may point. */
+function checkRedirect(state: DownloadState, response: Response): void {
+  const problem = response.redirected ? objectUrlProblem(response.url) : undefined;
+  if (problem) {
+    throw new DownloadError(`Cannot download ${state.name}: it was redirected and ${problem}`);
+  }
 }
 
 /** One GET: classify the answer, stream the body, check the bytes. */
@@ -101,47 +120,43 @@ async function attemptDownload(
   _n: number,
 ): Promise<Attempt<{ size: number; md5: string }>> {
   const { runtime } = state.options;
-  const idle = new IdleTimer(state.options.idleTimeoutMs ?? 60_000);
+  let response: TimedResponse;
   try {
-    let response: Response;
-    try {
-      const signal = AbortSignal.any([runtime.signal, idle.signal]);
-      response = await runtime.fetch(state.url, {
-        headers: rangeHeaders(state.file.offset),
-        signal,
-      });
-    } catch (error) {
-      runtime.signal.throwIfAborted();
-      return {
-        kind: "retry",
-        reason: idle.fired ? "no answer" : `network error (${errorText(error)})`,
-      };
-    }
-    const verdict = classifyAnswer(state.name, response, state.file.offset, runtime.now());
-    if (verdict.kind !== "accept") {
-      await response.body?.cancel();
-      if (verdict.kind === "fail") throw verdict.error;
-      return verdict;
-    }
-    if (verdict.fromZero) await restart(state, "the server ignored the Range request");
-    const broken = await streamBody(response, state, idle);
-    if (broken) return { kind: "retry", reason: broken };
-    return checkComplete({ size: state.file.offset, digest: () => state.file.digest() }, verdict);
-  } finally {
-    idle.clear();
+    response = await request(state);
+  } catch (error) {
+    runtime.signal.throwIfAborted();
+    const why = error instanceof DeadlineError
+      ? error.message
+      : `network error (${errorText(error)})`;
+    return { kind: "retry", reason: why };
   }
+  const asked = { offset: state.file.offset, total: state.total };
+  const verdict = classifyAnswer(state.name, response, asked, runtime.now());
+  if (verdict.kind !== "accept") {
+    await response.cancel();
+    if (verdict.kind === "fail") throw verdict.error;
+    return verdict;
+  }
+  try {
+    checkRedirect(state, response.response);
+  } catch (error) {
+    await response.cancel();
+    throw error;
+  }
+  if (verdict.fromZero) await restart(state, "the server ignored the Range request");
+  state.total = verdict.total;
+  const broken = await streamBody(response, state);
+  if (broken) return { kind: "retry", reason: broken };
+  return checkComplete({ size: state.file.offset, digest: () => state.file.digest() }, verdict);
 }
 
 /** Appends the body to the file; returns why it broke off, or undefined when it ended. */
 async function streamBody(
-  response: Response,
+  response: TimedResponse,
   state: DownloadState,
-  idle: IdleTimer,
 ): Promise<string | undefined> {
-  if (!response.body) return undefined;
   try {
-    for await (const chunk of readChunks(response.body)) {
-      idle.touch();
+    for await (const chunk of response.chunks()) {
       await state.file.append(chunk);
       state.options.onBytes?.(chunk.length);
     }
@@ -149,36 +164,7 @@ async function streamBody(
   } catch (error) {
     if (error instanceof DownloadError) throw error;
     state.options.runtime.signal.throwIfAborted();
-    const why = idle.fired ? "stalled" : errorText(error);
-    return `the body broke off at byte ${state.file.offset} (${why})`;
-  }
-}
-
-/** Aborts its signal when `touch()` has not been called for `ms`. */
-class IdleTimer {
-  readonly #controller = new AbortController();
-  readonly #ms: number;
-  #timer: ReturnType<typeof setTimeout>;
-
-  constructor(ms: number) {
-    this.#ms = ms;
-    this.#timer = setTimeout(() => this.#controller.abort(), ms);
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  get fired(): boolean {
-    return this.#controller.signal.aborted;
-  }
-
-  touch(): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#controller.abort(), this.#ms);
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
+    const why = error instanceof DeadlineError ? error.message : errorText(error);
+    return `the body broke off at byte ${state.file.offset} (${printable(why)})`;
   }
 }

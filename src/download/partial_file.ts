@@ -3,11 +3,13 @@
  * left, hashed as bytes arrive, and committed (flushed, then renamed to
  * `<name>`) only when whole. A file under its final name is therefore
  * complete by construction. The file is created at the first byte, so a
- * download that never starts leaves nothing behind.
+ * download that never starts leaves nothing behind. No symlink is ever
+ * followed: a `.partial` that is one is removed (the link, not its target)
+ * and the download starts afresh; a new `.partial` is created exclusively.
  */
 import { createHash, type Hash } from "node:crypto";
 import { DownloadError } from "../errors.ts";
-import { hashFile } from "./hash_file.ts";
+import { hashFile, NotRegularFileError, openRegularFile } from "./hash_file.ts";
 
 /** One `.partial` file. */
 export class PartialFile {
@@ -28,10 +30,7 @@ export class PartialFile {
 
   /** Opens the download of `path`, resuming the bytes of an existing `.partial`. */
   static async open(path: string, options: { fsync?: boolean } = {}): Promise<PartialFile> {
-    const existing = await hashFile(`${path}.partial`).catch((error) => {
-      if (error instanceof Deno.errors.NotFound) return undefined;
-      throw error;
-    });
+    const existing = await resumable(`${path}.partial`);
     const hash = existing?.hash ?? createHash("md5");
     return new PartialFile(path, existing?.size ?? 0, hash, options.fsync ?? true);
   }
@@ -65,7 +64,7 @@ export class PartialFile {
       await this.#file.truncate(0);
       await this.#file.seek(0, Deno.SeekMode.Start);
     } else {
-      await Deno.truncate(this.partialPath, 0).catch(() => {});
+      await removeEntry(this.partialPath);
     }
   }
 
@@ -92,11 +91,39 @@ export class PartialFile {
     this.#file = undefined;
   }
 
+  /** Reopens the bytes kept (never through a symlink), or creates the file anew and exclusively. */
   async #openFile(): Promise<Deno.FsFile> {
-    const file = await Deno.open(this.partialPath, { read: true, write: true, create: true });
+    if (this.#offset === 0) {
+      await removeEntry(this.partialPath);
+      return await Deno.open(this.partialPath, { read: true, write: true, createNew: true });
+    }
+    const file = await openRegularFile(this.partialPath, { read: true, write: true });
     await file.truncate(this.#offset);
     await file.seek(this.#offset, Deno.SeekMode.Start);
     return file;
+  }
+}
+
+/** The bytes of an earlier `.partial`, when it is a regular file; a symlink there is removed. */
+async function resumable(partialPath: string): Promise<{ hash: Hash; size: number } | undefined> {
+  try {
+    return await hashFile(partialPath);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    if (!(error instanceof NotRegularFileError)) throw error;
+    const info = await Deno.lstat(partialPath);
+    if (!info.isSymlink) throw error;
+    await removeEntry(partialPath);
+    return undefined;
+  }
+}
+
+/** Removes `path` itself (a symlink, not its target); nothing there is fine. */
+async function removeEntry(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }
 

@@ -6,13 +6,20 @@ export function etagMd5(etag: string | null): string | undefined {
   return match?.[1]?.toLowerCase();
 }
 
-/** The start and total of a `Content-Range: bytes a-b/total` header. */
-export function parseContentRange(
-  value: string | null,
-): { start: number; total?: number } | undefined {
+/** A `Content-Range: bytes a-b/total` header: first and last byte, and the total when known. */
+export interface ContentRange {
+  start: number;
+  end: number;
+  total?: number;
+}
+
+/** Reads `Content-Range: bytes a-b/total` (or `/*`); undefined for anything else. */
+export function parseContentRange(value: string | null): ContentRange | undefined {
   const match = value?.match(/^bytes (\d+)-(\d+)\/(\d+|\*)$/);
   if (!match) return undefined;
-  return { start: Number(match[1]), total: match[3] === "*" ? undefined : Number(match[3]) };
+  const [start, end] = [Number(match[1]), Number(match[2])];
+  if (end < start) return undefined;
+  return { start, end, total: match[3] === "*" ? undefined : Number(match[3]) };
 }
 
 /** The request headers that ask for the bytes from `offset` on (none from 0). */
@@ -20,13 +27,32 @@ export function rangeHeaders(offset: number): Record<string, string> {
   return offset > 0 ? { range: `bytes=${offset}-` } : {};
 }
 
-/** The object's whole size as an answer announces it (206: from Content-Range; 200: Content-Length). */
-export function announcedTotal(
-  status: number,
-  headers: Headers,
+/**
+ * Whether a 206's Content-Range is exactly the rest asked for: from
+ * `offset` to the last byte of a known total (the one already announced,
+ * when there was one).
+ */
+export function isExactRest(
+  range: ContentRange | undefined,
   offset: number,
-): number | undefined {
-  if (status === 206) return parseContentRange(headers.get("content-range"))?.total;
-  const length = headers.get("content-length");
-  return length === null ? undefined : offset + Number(length);
+  knownTotal?: number,
+): range is ContentRange & { total: number } {
+  if (range?.total === undefined) return false;
+  if (knownTotal !== undefined && range.total !== knownTotal) return false;
+  return range.start === offset && range.end === range.total - 1;
+}
+
+/** The size of a whole object as an answer to a `Range: bytes=0-0` probe announces it, if it does so exactly. */
+export function probedTotal(status: number, headers: Headers): number | undefined {
+  if (status === 206) {
+    const range = parseContentRange(headers.get("content-range"));
+    return range && range.start === 0 && range.end === 0 ? range.total : undefined;
+  }
+  return status === 200 ? contentLength(headers) : undefined;
+}
+
+/** `Content-Length` as a number, when it is one. */
+export function contentLength(headers: Headers): number | undefined {
+  const text = headers.get("content-length");
+  return text !== null && /^\d+$/.test(text.trim()) ? Number(text) : undefined;
 }

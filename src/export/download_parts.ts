@@ -10,6 +10,8 @@ import { downloadAll, type DownloadResult } from "../download/download_all.ts";
 import { planFileNames } from "../download/plan_downloads.ts";
 import type { Semaphore } from "../download/semaphore.ts";
 import type { TableWriter, VerifiedPart } from "../output/destination.ts";
+import { printable } from "../printable.ts";
+import { RetryBudgetError } from "../retry.ts";
 import type { Runtime } from "../runtime.ts";
 import type { ExportObserver } from "./export_observer.ts";
 import { InOrder } from "./in_order.ts";
@@ -43,10 +45,12 @@ export async function downloadParts(
   deps: PartsDeps,
 ): Promise<PartsOutcome> {
   const { client, runtime, observer } = deps;
-  const label = `${name.namespace}.${name.table}`;
-  const urls = job.objects.length > 0 ? await client.getObjectUrls(job.objects) : new Map();
-  const names = planFileNames(job.objects.map((id) => ({ id, url: urls.get(id)! })));
-  const tasks = job.objects.map((id) => ({ id, url: urls.get(id)!, fileName: names.get(id)! }));
+  const label = printable(`${name.namespace}.${name.table}`);
+  // An id listed twice would be two downloads racing on one .partial.
+  const objects = [...new Set(job.objects)];
+  const urls = objects.length > 0 ? await client.getObjectUrls(objects) : new Map();
+  const names = planFileNames(objects.map((id) => ({ id, url: urls.get(id)! })));
+  const tasks = objects.map((id) => ({ id, url: urls.get(id)!, fileName: names.get(id)! }));
   observer.update(name.table, { state: "downloading", filesTotal: tasks.length });
   runtime.log.info(`${label}: downloading ${tasks.length} file(s) to ${writer.partsDirectory}`);
   const feeder = new InOrder<DownloadResult>(async (result) => {
@@ -70,6 +74,9 @@ export async function downloadParts(
     },
   });
   await feeder.done();
+  // The run is out of retries: stop it rather than report this table alone.
+  const exhausted = results.find((r) => !r.ok && r.error instanceof RetryBudgetError);
+  if (exhausted && !exhausted.ok) throw exhausted.error;
   const parts = results.flatMap((r) => r.ok ? [toPart(r)] : []);
   const reused = results.filter((r) => r.ok && r.reused).length;
   return { parts, failed: results.length - parts.length, reused };

@@ -3,16 +3,22 @@
  * download the parts into it, commit it with the job's manifest. Tables run
  * at once: the API client's rate limiter paces job creation and polling, and
  * one set of download slots is shared by all tables. A table that fails is a
- * failed result; the others go on. Only an interruption or refused
- * credentials stop the run.
+ * failed result; the others go on. Only an interruption, refused
+ * credentials or a spent retry budget stop the run. Two tables never share
+ * a folder: a table named twice runs once, and a table whose job (or job
+ * folder) another table of the run already holds fails with a protocol error.
  */
 import type { ApiClient } from "../api/api_client.ts";
 import type { Job } from "../api/parse_answers.ts";
 import { Semaphore } from "../download/semaphore.ts";
 import { AuthError, DownloadError, InterruptedError } from "../errors.ts";
+import type { JobWait } from "../job/wait_for_job.ts";
 import { runJob } from "../job/run_job.ts";
 import type { Destination, TableWriter } from "../output/destination.ts";
+import { printable } from "../printable.ts";
+import { RetryBudgetError } from "../retry.ts";
 import type { Runtime } from "../runtime.ts";
+import { fileNameKey } from "../safe_file_name.ts";
 import { buildManifest } from "./build_manifest.ts";
 import { downloadParts, type PartsOutcome } from "./download_parts.ts";
 import { type ExportObserver, NO_OBSERVER, type TableStage } from "./export_observer.ts";
@@ -36,22 +42,55 @@ export interface ExportDeps {
   observer?: ExportObserver;
   /** flush files before renaming them @default true */
   fsync?: boolean;
+  /** called after every poll that finds a table's job still at work (for a run-wide heartbeat) */
+  onJobWaiting?: (table: string, wait: JobWait) => void;
 }
 
-/** Exports every table at once; one result per table, in the order given. */
+/** Exports every table at once; one result per table, in the order given (a name given twice runs once). */
 export async function exportTables(plan: ExportPlan, deps: ExportDeps): Promise<TableResult[]> {
   const observer = deps.observer ?? NO_OBSERVER;
-  const shared = { ...deps, observer, slots: new Semaphore(plan.concurrency) };
-  for (const table of plan.tables) observer.update(table, { state: "queued" });
+  const tables = [...new Set(plan.tables)];
+  const claims = new FolderClaims();
+  const shared = { ...deps, observer, claims, slots: new Semaphore(plan.concurrency) };
+  for (const table of tables) observer.update(table, { state: "queued" });
   const settled = await Promise.allSettled(
-    plan.tables.map((table) => exportTable(plan, table, shared)),
+    tables.map((table) => exportTable(plan, table, shared)),
   );
   const thrown = settled.find((s) => s.status === "rejected");
   if (thrown) throw (thrown as PromiseRejectedResult).reason;
   return settled.map((s) => (s as PromiseFulfilledResult<TableResult>).value);
 }
 
-type TableDeps = Required<Omit<ExportDeps, "fsync">> & { fsync?: boolean; slots: Semaphore };
+type TableDeps = Required<Omit<ExportDeps, "fsync" | "onJobWaiting">> & {
+  fsync?: boolean;
+  onJobWaiting?: ExportDeps["onJobWaiting"];
+  slots: Semaphore;
+  claims: FolderClaims;
+};
+
+/**
+ * Which table holds which job and which folder in this run. A job id the
+ * API answers for a second table, or a folder two tables would share (ids
+ * that sanitise alike, names that differ only in case or normalization),
+ * would let one table's files replace the other's: the later table fails.
+ */
+class FolderClaims {
+  readonly #held = new Map<string, string>();
+
+  /** Takes `key` for `table`; throws SyntaxError when another table holds it. */
+  claim(kind: "job" | "folder", key: string, table: string, what: string): void {
+    const id = `${kind}:${kind === "folder" ? fileNameKey(key) : key}`;
+    const holder = this.#held.get(id);
+    if (holder !== undefined && holder !== table) {
+      throw new SyntaxError(
+        `Cannot export ${printable(table)}: the API answered ${what}, which table ${
+          printable(holder)
+        } already uses in this run; two tables never share a folder`,
+      );
+    }
+    this.#held.set(id, table);
+  }
+}
 type Outcome = Omit<TableResult, "namespace" | "table" | "ms">;
 
 async function exportTable(plan: ExportPlan, table: string, deps: TableDeps): Promise<TableResult> {
@@ -68,7 +107,9 @@ async function exportTable(plan: ExportPlan, table: string, deps: TableDeps): Pr
       client: deps.client,
       runtime,
       onStatus: (s) => observer.update(table, { state: stage(s) }),
+      onWaiting: (wait) => deps.onJobWaiting?.(table, wait),
     });
+    deps.claims.claim("job", job.id, table, `job ${printable(job.id)}`);
     writer = await plan.destination.open({
       namespace: plan.namespace,
       table,
@@ -77,6 +118,13 @@ async function exportTable(plan: ExportPlan, table: string, deps: TableDeps): Pr
       signal: runtime.signal,
       log: runtime.log,
     });
+    const folder = writer.partsDirectory;
+    deps.claims.claim(
+      "folder",
+      folder,
+      table,
+      `job ${printable(job.id)}, whose folder ${printable(folder)}`,
+    );
     const parts = await downloadParts({ namespace: plan.namespace, table }, job, writer, {
       ...deps,
       concurrency: plan.concurrency,
@@ -87,7 +135,10 @@ async function exportTable(plan: ExportPlan, table: string, deps: TableDeps): Pr
   } catch (error) {
     await writer?.abort().catch(() => {});
     // Credentials refused mid-run fail every table alike: stop rather than repeat it per table.
-    if (error instanceof InterruptedError || error instanceof AuthError) throw error;
+    if (
+      error instanceof InterruptedError || error instanceof AuthError ||
+      error instanceof RetryBudgetError
+    ) throw error;
     outcome = { ok: false, error, files: 0, reusedFiles: 0, bytes: 0 };
   }
   observer.update(table, { state: outcome.ok ? "done" : "failed" });

@@ -12,6 +12,8 @@ export interface PollSchedule {
   factor: number;
   /** longest wait (ms) @default 4000 */
   maxMs: number;
+  /** give up on a job still waiting or running after this long (ms) @default undefined: never */
+  timeoutMs?: number;
 }
 
 /** The default schedule: 250 ms, 375, 563, ... up to 4 s. */

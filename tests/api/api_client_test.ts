@@ -17,7 +17,7 @@ function setup(options: EmulatorOptions = {}, credential = DEMO_CREDENTIAL) {
   const lines: string[] = [];
   const { sleep, waits } = recordingSleep();
   const client = new ApiClient({
-    baseUrl: new URL("http://emulator.test"),
+    baseUrl: new URL("http://localhost"),
     clientId: credential.clientId,
     clientSecret: credential.clientSecret,
     runtime: createRuntime({

@@ -193,7 +193,7 @@ Deno.test("etagMd5() and parseContentRange() read S3 headers", () => {
   assertEquals(etagMd5('"0123456789ABCDEF0123456789abcdef"'), "0123456789abcdef0123456789abcdef");
   assertEquals(etagMd5('"0123456789abcdef0123456789abcdef-3"'), undefined);
   assertEquals(etagMd5(null), undefined);
-  assertEquals(parseContentRange("bytes 10-99/100"), { start: 10, total: 100 });
-  assertEquals(parseContentRange("bytes 10-99/*"), { start: 10, total: undefined });
+  assertEquals(parseContentRange("bytes 10-99/100"), { start: 10, end: 99, total: 100 });
+  assertEquals(parseContentRange("bytes 10-99/*"), { start: 10, end: 99, total: undefined });
   assertEquals(parseContentRange(null), undefined);
 });
