@@ -26,6 +26,8 @@ export interface CliDeps {
   poll?: PollSchedule;
   /** secrets seen during the run, redacted everywhere (runCli makes the set) */
   secrets?: Set<string>;
+  /** off a terminal, the least time between two "still waiting" lines (ms) @default 30000 */
+  heartbeatMs?: number;
   /** the run's log file logger, once a command opened one (runCli logs the final error there) */
   runLog?: { file?: Log };
 }

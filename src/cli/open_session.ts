@@ -28,6 +28,9 @@ function defaultAppendLog(path: string, text: string): void {
   Deno.writeTextFileSync(path, text, { append: true });
 }
 
+/** Off a terminal, a "still waiting" line at most this often, so a CI log never looks stuck. */
+const HEARTBEAT_MS = 30_000;
+
 /** Checks that the log file can be written, before any request. */
 function checkLogFile(path: string, append: (path: string, text: string) => void): void {
   try {
@@ -50,11 +53,16 @@ export interface RunOutput {
 /** Logging, progress and the runtime for a run with these global flags. */
 export function openRuntime(config: LoggingConfig, flags: GlobalFlags, deps: CliDeps): RunOutput {
   const interactive = (deps.isTerminal ?? false) && !flags.nonInteractive;
+  let logger: Logger | undefined;
   const board = new ProgressBoard({
     write: deps.stderr,
     enabled: interactive,
     columns: deps.columns,
     now: deps.now,
+    heartbeat: interactive ? undefined : {
+      everyMs: deps.heartbeatMs ?? HEARTBEAT_MS,
+      write: (line) => logger?.info(line),
+    },
   });
   const append = deps.appendLog ?? defaultAppendLog;
   const logFile = config.logFile;
@@ -62,7 +70,7 @@ export function openRuntime(config: LoggingConfig, flags: GlobalFlags, deps: Cli
   // On a terminal the progress line tells the story: info lines only when asked for.
   const quiet = flags.loglevel === undefined && interactive && !logFile;
   const toConsole = flags.logToConsole === false ? () => {} : (line: string) => board.print(line);
-  const logger = new Logger({
+  logger = new Logger({
     level: quiet ? "warning" : config.logLevel,
     format: config.logFormat,
     now: deps.now,

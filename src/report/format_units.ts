@@ -19,3 +19,12 @@ export function formatDuration(ms: number): string {
   const minutes = Math.floor(seconds / 60);
   return `${minutes}m${(seconds - minutes * 60).toFixed(1).padStart(4, "0")}s`;
 }
+
+/** 41_000 -> "41s", 130_000 -> "2m10s", 3_725_000 -> "1h02m": elapsed time at a glance */
+export function formatElapsed(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
+}

@@ -4,7 +4,7 @@
  * pipe, where the logger's plain lines tell the story instead).
  */
 import type { ExportObserver, TableStage } from "../export/export_observer.ts";
-import { formatBytes } from "./format_units.ts";
+import { formatBytes, formatElapsed } from "./format_units.ts";
 
 /** Where a table is in its run. */
 export type TableState = TableStage;
@@ -18,8 +18,17 @@ export interface TableProgress {
   bytesDone: number;
 }
 
-/** One status line for all tables; `rate` in bytes per second. */
-export function renderProgress(tables: readonly TableProgress[], rate: number): string {
+/** One status line for all tables; `rate` in bytes per second; `waits` says what waiting tables wait for. */
+export function renderProgress(
+  tables: readonly TableProgress[],
+  rate: number,
+  waits: readonly string[] = [],
+): string {
+  const line = renderCounts(tables, rate);
+  return waits.length > 0 ? `${line} | ${waits.join("; ")}` : line;
+}
+
+function renderCounts(tables: readonly TableProgress[], rate: number): string {
   const files = tables.reduce((n, t) => n + t.filesDone, 0);
   const filesTotal = tables.reduce((n, t) => n + t.filesTotal, 0);
   const bytes = tables.reduce((n, t) => n + t.bytesDone, 0);
@@ -46,12 +55,25 @@ export interface ProgressBoardOptions {
   now?: () => number;
   /** least time between two redraws (ms) @default 100 */
   intervalMs?: number;
+  /** what a table in this state waits for beyond the job (e.g. a rate-limit slot), if known */
+  describeWait?: (table: string, state: TableState) => string | undefined;
+  /** off a terminal: a "still waiting" line at most this often while tables wait */
+  heartbeat?: { everyMs: number; write: (line: string) => void };
 }
+
+/** States in which a table waits on the server or on the rate limit. */
+const WAITING: readonly TableState[] = ["starting", "waiting", "running"];
 
 /** Keeps the state of every table and redraws a status line, throttled. */
 export class ProgressBoard implements ExportObserver {
   readonly #tables = new Map<string, TableProgress>();
-  readonly #o: Required<ProgressBoardOptions>;
+  readonly #since = new Map<string, number>();
+  readonly #o: Required<Omit<ProgressBoardOptions, "describeWait" | "heartbeat">>;
+  readonly #describeWait?: ProgressBoardOptions["describeWait"];
+  readonly #heartbeat?: ProgressBoardOptions["heartbeat"];
+  readonly #startedAt: number;
+  #beatAt: number;
+  #timer?: ReturnType<typeof setInterval>;
   #drawnAt = 0;
   #shown = false;
   #samples: { at: number; bytes: number }[] = [];
@@ -64,13 +86,51 @@ export class ProgressBoard implements ExportObserver {
       now: options.now ?? Date.now,
       intervalMs: options.intervalMs ?? 100,
     };
+    this.#describeWait = options.describeWait;
+    this.#heartbeat = options.heartbeat;
+    this.#startedAt = this.#beatAt = this.#o.now();
+  }
+
+  /** What each waiting table waits for: `courses: job running 2m10s`. */
+  waits(): string[] {
+    const now = this.#o.now();
+    return [...this.#tables.values()].flatMap((t) => {
+      if (!WAITING.includes(t.state)) return [];
+      const extra = this.#describeWait?.(t.table, t.state);
+      const elapsed = formatElapsed(now - (this.#since.get(t.table) ?? now));
+      const what = t.state === "starting" ? `starting ${elapsed}` : `job ${t.state} ${elapsed}`;
+      return [`${t.table}: ${extra ? `${what}, ${extra}` : what}`];
+    });
+  }
+
+  /** Redraws the line (elapsed times move) or, off a terminal, writes the heartbeat when due. */
+  tick(): void {
+    if (this.#o.enabled) return this.#draw(true);
+    const beat = this.#heartbeat;
+    const now = this.#o.now();
+    if (!beat || now - this.#beatAt < beat.everyMs) return;
+    const waits = this.waits();
+    if (waits.length === 0) return;
+    this.#beatAt = now;
+    beat.write(`still waiting after ${formatElapsed(now - this.#startedAt)}: ${waits.join("; ")}`);
+  }
+
+  /** Ticks every second until `stop()`, without keeping the process alive. */
+  #startTimer(): void {
+    if (this.#timer !== undefined || (!this.#o.enabled && !this.#heartbeat)) return;
+    this.#timer = setInterval(() => this.tick(), 1000);
+    Deno.unrefTimer(this.#timer);
   }
 
   /** Changes a table's state or counts. */
   update(table: string, patch: Partial<Omit<TableProgress, "table">>): void {
     const current = this.#tables.get(table) ??
       { table, state: "queued", filesDone: 0, filesTotal: 0, bytesDone: 0 };
+    if (patch.state !== undefined && patch.state !== current.state) {
+      this.#since.set(table, this.#o.now());
+    }
     this.#tables.set(table, { ...current, ...patch });
+    this.#startTimer();
     this.#draw(patch.state !== undefined);
   }
 
@@ -90,6 +150,7 @@ export class ProgressBoard implements ExportObserver {
 
   /** Removes the status line for good. */
   stop(): void {
+    clearInterval(this.#timer);
     this.#clear();
     this.#o.enabled = false;
   }
@@ -113,7 +174,7 @@ export class ProgressBoard implements ExportObserver {
     const now = this.#o.now();
     if (!force && now - this.#drawnAt < this.#o.intervalMs) return;
     this.#drawnAt = now;
-    const line = renderProgress([...this.#tables.values()], this.#rate(now));
+    const line = renderProgress([...this.#tables.values()], this.#rate(now), this.waits());
     this.#o.write(`\r\x1b[2K${line.slice(0, Math.max(20, this.#o.columns - 1))}`);
     this.#shown = true;
   }

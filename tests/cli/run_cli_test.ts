@@ -48,3 +48,31 @@ Deno.test("runCli() elsewhere writes plain log lines and no escape codes", async
   assert(!plain.stderr.includes("\x1b"), "no escape codes");
   assertMatch(plain.stderr, /INFO {4}canvas\.courses: job [0-9a-f-]{36} is complete\n/);
 });
+
+Deno.test("runCli() off a terminal logs a heartbeat while a job runs, so a CI log never looks stuck", async () => {
+  const emulator = new Emulator({
+    rows: 20,
+    rowsPerObject: 20,
+    jobWaitingMs: 0,
+    jobRunningMs: 2600,
+  });
+  const out = await Deno.makeTempDir({ prefix: "dap-runcli-" });
+  let stderr = "";
+  const code = await runCli({
+    args: ["snapshot", "--namespace", "canvas", "--table", "courses", "--output-directory", out],
+    env: {
+      DAP_API_URL: "http://127.0.0.1:1",
+      DAP_CLIENT_ID: DEMO_CREDENTIAL.clientId,
+      DAP_CLIENT_SECRET: DEMO_CREDENTIAL.clientSecret,
+    },
+    stdout: () => {},
+    stderr: (t) => (stderr += t),
+    isTerminal: false,
+    heartbeatMs: 1000,
+    fetch: handlerFetch(emulator.handler),
+  });
+  assertEquals(code, 0, stderr);
+  const beats = stderr.split("\n").filter((l) => l.includes("still waiting after"));
+  assert(beats.length >= 1 && beats.length <= 3, stderr);
+  assertMatch(beats[0]!, /INFO {4}still waiting after \ds: courses: job running \ds$/);
+});

@@ -59,3 +59,39 @@ Deno.test("formatBytes() and formatDuration() read well", () => {
   ]);
   assertEquals([0, 2300, 61_500].map(formatDuration), ["0.0s", "2.3s", "1m01.5s"]);
 });
+
+Deno.test("ProgressBoard says what each waiting table waits for, and off a terminal beats at most every 30 s", () => {
+  let now = 0;
+  const beats: string[] = [];
+  const board = new ProgressBoard({
+    write: () => {},
+    enabled: false,
+    now: () => now,
+    describeWait: (_table, state) =>
+      state === "starting" ? "rate limit: next job slot in 41s" : undefined,
+    heartbeat: { everyMs: 30_000, write: (line) => beats.push(line) },
+  });
+  board.update("courses", { state: "running" });
+  board.update("users", { state: "starting" });
+  board.update("roles", { state: "downloading" });
+  now = 130_000;
+  assertEquals(board.waits(), [
+    "courses: job running 2m10s",
+    "users: starting 2m10s, rate limit: next job slot in 41s",
+  ]);
+  board.tick();
+  now = 150_000;
+  board.tick(); // 20 s after the last beat: not yet
+  board.update("courses", { state: "downloading" });
+  board.update("users", { state: "downloading" });
+  now = 200_000;
+  board.tick(); // nothing waits: no beat
+  board.stop();
+  assertEquals(beats, [
+    "still waiting after 2m10s: courses: job running 2m10s; users: starting 2m10s, rate limit: next job slot in 41s",
+  ]);
+  assertEquals(
+    renderProgress([], 0, ["courses: job running 5s"]),
+    "0 tables (), 0/0 files, 0 B, 0 B/s | courses: job running 5s",
+  );
+});
