@@ -67,7 +67,7 @@ export interface MariadbServer extends AsyncDisposable {
   readonly pid: number;
   /**
    * Runs one statement as root in `database` over the socket (session time
-   * zone +00:00; dates, datetimes and big integers come back as strings), for
+   * zone +00:00; dates, datetimes, JSON and big integers come back as strings), for
    * assertions; the connection is closed by stop().
    */
   query<T = mysql.RowDataPacket[]>(sql: string, values?: unknown[]): Promise<T>;
@@ -332,6 +332,7 @@ function makeServer(fields: {
       dateStrings: true,
       supportBigNumbers: true,
       bigNumberStrings: true,
+      jsonStrings: true,
     }).then(async (connection) => {
       await connection.query("SET time_zone = '+00:00'");
       return connection;
