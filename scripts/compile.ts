@@ -25,7 +25,7 @@ export const PERMISSIONS = [
   "--allow-net",
   "--allow-read",
   "--allow-write",
-  "--allow-env=DAP_API_URL,DAP_CLIENT_ID,DAP_CLIENT_SECRET,NO_PROGRESS,HTTPS_PROXY,HTTP_PROXY,NO_PROXY,https_proxy,http_proxy,no_proxy,DENO_CERT",
+  "--allow-env=DAP_API_URL,DAP_CLIENT_ID,DAP_CLIENT_SECRET,DAP_REQUEST_TIMEOUT,DAP_IDLE_TIMEOUT,DAP_RETRY_BUDGET,DAP_JOB_TIMEOUT,NO_PROGRESS,HTTPS_PROXY,HTTP_PROXY,NO_PROXY,https_proxy,http_proxy,no_proxy,DENO_CERT",
 ];
 
 const encoder = new TextEncoder();

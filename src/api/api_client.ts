@@ -311,24 +311,27 @@ export class ApiClient {
 
   /**
    * When to renew: 5 minutes before expiry, or a fifth of the lifetime for
-   * short-lived tokens. The lifetime is the answer's `expires_in` on our own
-   * clock: the JWT's `exp` is on the server's, and a clock ahead of it would
-   * find every token expired.
+   * short-lived tokens. Expiry is the answer's `expires_in` on our own clock,
+   * or the JWT's `exp` when that is (slightly) sooner. An `exp` more than a
+   * minute off is the server's clock, not the token's lifetime: a clock ahead
+   * of the server's would otherwise find every token expired.
    */
   #renewAt(token: { accessToken: string; expiresIn: number }): number {
     const now = this.#runtime.now();
-    const lifetime = token.expiresIn * 1000;
-    this.#noteSkew(token, now);
+    const byLifetime = now + token.expiresIn * 1000;
+    const exp = jwtExpiry(token.accessToken);
+    const skew = exp === undefined ? 0 : exp * 1000 - byLifetime; // the server's clock minus ours
+    if (Math.abs(skew) >= SKEW_NOTE_MS) this.#noteSkew(skew);
+    const agree = exp !== undefined && Math.abs(skew) < SKEW_NOTE_MS;
+    const expiresAt = agree ? Math.min(byLifetime, exp * 1000) : byLifetime;
+    const lifetime = Math.max(0, expiresAt - now);
     this.#runtime.log.debug(`Logged in; token valid for ${Math.round(lifetime / 1000)} s`);
-    return now + lifetime - Math.min(300_000, lifetime / 5);
+    return expiresAt - Math.min(300_000, lifetime / 5);
   }
 
-  /** Says once when this machine's clock and the identity server's differ by more than a minute. */
-  #noteSkew(token: { accessToken: string; expiresIn: number }, now: number): void {
-    const exp = jwtExpiry(token.accessToken);
-    if (this.#skewNoted || exp === undefined) return;
-    const skew = (exp - token.expiresIn) * 1000 - now; // the server's clock minus ours
-    if (Math.abs(skew) < SKEW_NOTE_MS) return;
+  /** Says once that this machine's clock and the identity server's differ. */
+  #noteSkew(skew: number): void {
+    if (this.#skewNoted) return;
     this.#skewNoted = true;
     this.#runtime.log.warning(
       `This machine's clock is ${Math.round(Math.abs(skew) / 1000)} s ${

@@ -54,6 +54,24 @@ export function globalProgram(output: ProgramOutput) {
     .addOption(new Option("--no-log-to-console", "log only to --logfile (official 2.x)"))
     .addOption(new Option("--no-tracking", "accepted for the official 2.x CLI; dap never tracks"))
     .addOption(new Option("--console-theme <theme>", "accepted for the official 2.x CLI"))
+    .addOption(
+      new Option(
+        "--request-timeout <seconds>",
+        "longest wait for an answer's headers, connecting included (env DAP_REQUEST_TIMEOUT; default: 60)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--idle-timeout <seconds>",
+        "longest silence inside an answer's body (env DAP_IDLE_TIMEOUT; default: 60)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--retry-budget <n>",
+        "retries the whole run may make before it fails (env DAP_RETRY_BUDGET; default: 100)",
+      ),
+    )
     .optionsGroup("Options:")
     .addHelpText(
       "after",

@@ -11,6 +11,7 @@ import { ProgressBoard } from "../report/progress.ts";
 import { createRuntime, type LogFields, type Runtime } from "../runtime.ts";
 import { USER_AGENT } from "../version.ts";
 import type { CliDeps } from "./cli_deps.ts";
+import { type NetworkFlags, resolveNetwork } from "./network_options.ts";
 import {
   type Config,
   type GlobalFlags,
@@ -51,7 +52,12 @@ export interface RunOutput {
 }
 
 /** Logging, progress and the runtime for a run with these global flags. */
-export function openRuntime(config: LoggingConfig, flags: GlobalFlags, deps: CliDeps): RunOutput {
+export function openRuntime(
+  config: LoggingConfig,
+  flags: GlobalFlags & NetworkFlags,
+  deps: CliDeps,
+): RunOutput {
+  const network = resolveNetwork(flags, deps);
   const interactive = (deps.isTerminal ?? false) && !flags.nonInteractive;
   let logger: Logger | undefined;
   const board = new ProgressBoard({
@@ -78,7 +84,7 @@ export function openRuntime(config: LoggingConfig, flags: GlobalFlags, deps: Cli
     write: logFile ? (line) => append(logFile, line) : toConsole,
   });
   if (logFile && deps.runLog) deps.runLog.file = logger;
-  const runtime = createRuntime({ ...deps, log: logger, secrets: deps.secrets });
+  const runtime = createRuntime({ ...deps, ...network, log: logger, secrets: deps.secrets });
   const tell = (text: string, level: LogLevel = "info", fields?: LogFields) => {
     board.print(logger.redact(text) + "\n");
     if (logFile) logger.log(level, text, fields);

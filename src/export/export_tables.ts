@@ -91,6 +91,7 @@ class FolderClaims {
     this.#held.set(id, table);
   }
 }
+
 type Outcome = Omit<TableResult, "namespace" | "table" | "ms">;
 
 async function exportTable(plan: ExportPlan, table: string, deps: TableDeps): Promise<TableResult> {
@@ -109,7 +110,7 @@ async function exportTable(plan: ExportPlan, table: string, deps: TableDeps): Pr
       onStatus: (s) => observer.update(table, { state: stage(s) }),
       onWaiting: (wait) => deps.onJobWaiting?.(table, wait),
     });
-    deps.claims.claim("job", job.id, table, `job ${printable(job.id)}`);
+    deps.claims.claim("job", job.id, `${plan.namespace}.${table}`, `job ${printable(job.id)}`);
     writer = await plan.destination.open({
       namespace: plan.namespace,
       table,
@@ -119,12 +120,8 @@ async function exportTable(plan: ExportPlan, table: string, deps: TableDeps): Pr
       log: runtime.log,
     });
     const folder = writer.partsDirectory;
-    deps.claims.claim(
-      "folder",
-      folder,
-      table,
-      `job ${printable(job.id)}, whose folder ${printable(folder)}`,
-    );
+    const what = `job ${printable(job.id)}, whose folder ${printable(folder)}`;
+    deps.claims.claim("folder", folder, `${plan.namespace}.${table}`, what);
     const parts = await downloadParts({ namespace: plan.namespace, table }, job, writer, {
       ...deps,
       concurrency: plan.concurrency,

@@ -14,9 +14,17 @@ export class AtomicFile {
     this.file = file;
   }
 
-  /** Opens (truncating) `<path>.partial`. */
+  /**
+   * Opens `<path>.partial` anew. Whatever is there (an old attempt, or a
+   * symlink pointing elsewhere) is removed first, the link itself and never
+   * its target, and the file is created exclusively, so no link is followed.
+   */
   static async open(path: string): Promise<AtomicFile> {
-    const file = await Deno.open(`${path}.partial`, { write: true, create: true, truncate: true });
+    const partial = `${path}.partial`;
+    await Deno.remove(partial).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+    const file = await Deno.open(partial, { write: true, createNew: true });
     return new AtomicFile(path, file);
   }
 

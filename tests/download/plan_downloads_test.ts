@@ -54,3 +54,25 @@ Deno.test("planFileNames() never gives two objects one name, even ignoring case"
     ["f", "_part-1.json.gz.partial_"],
   ]);
 });
+
+Deno.test("planFileNames() treats composed and decomposed Unicode as one name (macOS would)", () => {
+  const composed = "caf\u00e9.json.gz";
+  const decomposed = "cafe\u0301.json.gz";
+  const names = planFileNames([
+    { id: "a", url: u(`x/${encodeURIComponent(composed)}`) },
+    { id: "b", url: u(`y/${encodeURIComponent(decomposed)}`) },
+    { id: "c", url: u(`z/${encodeURIComponent("CAFE\u0301.json.gz")}`) },
+  ]);
+  assertEquals([...names], [
+    ["a", composed],
+    ["b", "cafe\u0301-2.json.gz"],
+    ["c", "CAFE\u0301-3.json.gz"],
+  ]);
+});
+
+Deno.test("safeFileName() reserves CONIN$ and CONOUT$ too, and replaces C1 controls", () => {
+  assertEquals(safeFileName("CONIN$", "x"), "_CONIN$");
+  assertEquals(safeFileName("conout$.json.gz", "x"), "_conout$.json.gz");
+  assertEquals(safeFileName("CONINX", "x"), "CONINX");
+  assertEquals(safeFileName("a\u009b31mb", "x"), "a_31mb");
+});

@@ -177,7 +177,7 @@ Deno.test("dap completions bash completes commands and flags in a real bash", as
     return new TextDecoder().decode(output.stdout).trim();
   };
   assertEquals(await complete(["dap", "sn"]), "snapshot");
-  assertEquals(await complete(["dap", "syncdb", "--re"]), "--reinit");
+  assertEquals(await complete(["dap", "syncdb", "--rei"]), "--reinit");
   assertEquals(await complete(["dap", "--loglevel", "w"]), "warning");
   const bad = await runDap(["completions", "tcsh"]);
   assertEquals(bad.code, 2);

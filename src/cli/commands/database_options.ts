@@ -24,6 +24,10 @@ export function withDatabaseOptions<G extends OptionValues>(command: Command<[],
       "--rate-limits <limits>",
       "override API rate limits, e.g. query=5/60s,job=500/60s,urls=200/60s",
     )
+    .option(
+      "--job-timeout <seconds>",
+      "give up on a job still running after this long (env DAP_JOB_TIMEOUT; default: wait as long as it runs)",
+    )
     .option("--json", "print a machine-readable run summary on stdout");
 }
 
