@@ -222,3 +222,25 @@ Deno.test("mysql2 errors name the user, never the password", async () => {
     }
   }
 });
+
+Deno.test("mysql2 over TLS under Deno: encrypts without verification, verifies with the CA", async () => {
+  await using server = await startMariadb({ tls: true });
+  const ca = await Deno.readTextFile(server.certFile!);
+  for (const ssl of [{ rejectUnauthorized: false }, { ca }]) {
+    const connection = await mysql.createConnection({ uri: server.url, ssl });
+    try {
+      const [rows] = await connection.query<mysql.RowDataPacket[]>(
+        "SHOW SESSION STATUS LIKE 'Ssl_version'",
+      );
+      assertMatch(String(rows[0].Value), /^TLSv1\.[23]$/);
+    } finally {
+      await connection.end();
+    }
+  }
+  const error = await mysql.createConnection({ uri: server.url, ssl: {} }).then(
+    (connection) => connection.end(),
+    (e) => e,
+  );
+  assertEquals(error?.code, "HANDSHAKE_SSL_ERROR"); // ssl: {} verifies against the system CAs
+  assertMatch(error.message, /self-signed certificate/);
+});

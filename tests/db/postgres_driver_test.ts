@@ -228,3 +228,23 @@ function* courseChunks(count: number, perChunk: number): Generator<string> {
     if (id % perChunk === 0 || id === count) yield chunk, chunk = "";
   }
 }
+
+Deno.test("postgres.js over TLS under Deno: sslmode=require encrypts, a CA verifies, an unknown CA is refused", async () => {
+  await using server = await startPostgres({ tls: true });
+  const ca = await Deno.readTextFile(server.certFile!);
+  const clients = {
+    require: postgres(`${server.url}?sslmode=require`, { max: 1 }),
+    verified: postgres(server.url, { max: 1, ssl: { ca, servername: "localhost" } }),
+    unknownCa: postgres(`${server.url}?sslmode=verify-full`, { max: 1 }),
+  };
+  try {
+    for (const client of [clients.require, clients.verified]) {
+      const [row] = await client`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`;
+      assertEquals(row.ssl, true);
+    }
+    const error = await clients.unknownCa`SELECT 1`.then(() => undefined, (e) => e);
+    assertMatch(String(error?.code ?? error), /SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i);
+  } finally {
+    await Promise.all(Object.values(clients).map((client) => client.end()));
+  }
+});

@@ -284,3 +284,21 @@ async function exists(path: string): Promise<boolean> {
 export async function copyTree(from: string, to: string): Promise<void> {
   await run("cp", ["-a", from, to], { what: `copy ${from} to ${to}` });
 }
+
+/**
+ * A self-signed certificate for 127.0.0.1 (and localhost), made with openssl
+ * in `dir` as `account`, so the server may read its key (mode 0600).
+ */
+export async function makeCertificate(
+  dir: string,
+  account: string | undefined,
+): Promise<{ certFile: string; keyFile: string }> {
+  const certFile = join(dir, "server.crt");
+  const keyFile = join(dir, "server.key");
+  await run("openssl", [
+    ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
+    ...["-keyout", keyFile, "-out", certFile, "-days", "2", "-subj", "/CN=127.0.0.1"],
+    ...["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+  ], { account, what: "make a test TLS certificate (openssl req)" });
+  return { certFile, keyFile };
+}

@@ -20,6 +20,7 @@ import {
   isGone,
   isRoot,
   lookupAccount,
+  makeCertificate,
   makePassword,
   makeServerDir,
   readIfExists,
@@ -40,6 +41,8 @@ export interface StartMariadbOptions {
   password?: string;
   /** The server's local_infile: false makes LOAD DATA LOCAL INFILE fail (error 1148 / 4166). @default true */
   localInfile?: boolean;
+  /** Serve TLS too, with a fresh self-signed certificate for 127.0.0.1 (see `certFile`). @default false */
+  tls?: boolean;
   /** More mariadbd options, e.g. ["--sql-mode=ANSI_QUOTES"]. @default [] */
   serverArgs?: string[];
 }
@@ -61,6 +64,8 @@ export interface MariadbServer extends AsyncDisposable {
   readonly socket: string;
   /** The server's error log. */
   readonly logFile: string;
+  /** With `tls`, the server's self-signed certificate (PEM), to use as the CA. */
+  readonly certFile?: string;
   /** E.g. "10.11.19-MariaDB-0+deb12u1". */
   readonly version: string;
   /** The server's pid. */
@@ -185,17 +190,19 @@ async function startFromTemplate(
   try {
     await giveTo(tempDir, account);
     await copyTree(template, join(tempDir, "data"));
+    const tls = options.tls ? await makeCertificate(tempDir, account) : undefined;
+    const tlsArgs = tls ? [`--ssl-cert=${tls.certFile}`, `--ssl-key=${tls.keyFile}`] : [];
     let port = 0;
     for (let attempt = 1; pid === undefined; attempt++) {
       port = freePort();
       try {
-        pid = await launch(server, tempDir, port, account, options);
+        pid = await launch(server, tempDir, port, account, options, tlsArgs);
       } catch (error) {
         if (!(error instanceof PortClash) || attempt >= 5) throw error;
       }
     }
     await guardServer(pid, "TERM", tempDir);
-    return await createUser(tempDir, port, pid, version, options);
+    return await createUser({ tempDir, port, pid, version, certFile: tls?.certFile }, options);
   } catch (error) {
     if (pid !== undefined) await stopPid(pid, "SIGKILL");
     await Deno.remove(tempDir, { recursive: true }).catch(() => {});
@@ -219,6 +226,7 @@ async function launch(
   port: number,
   account: string | undefined,
   options: StartMariadbOptions,
+  tlsArgs: string[],
 ): Promise<number> {
   const { dataDir, socket, pidFile, logFile } = paths(tempDir);
   await Deno.remove(logFile).catch(() => {});
@@ -243,6 +251,7 @@ async function launch(
     "--innodb-buffer-pool-load-at-startup=0",
     "--innodb-buffer-pool-dump-at-shutdown=0",
     ...INNODB_ARGS,
+    ...tlsArgs,
     ...(options.serverArgs ?? []),
   ];
   // mariadbd does not daemonize itself: the shell puts it in the background and exits.
@@ -281,13 +290,16 @@ async function waitForExit(pid: number | undefined): Promise<void> {
   }
 }
 
-async function createUser(
-  tempDir: string,
-  port: number,
-  pid: number,
-  version: string,
-  options: StartMariadbOptions,
-): Promise<MariadbServer> {
+interface Started {
+  tempDir: string;
+  port: number;
+  pid: number;
+  version: string;
+  certFile?: string;
+}
+
+async function createUser(started: Started, options: StartMariadbOptions): Promise<MariadbServer> {
+  const { tempDir } = started;
   const user = options.user ?? "dap";
   const database = options.database ?? "dap";
   const password = options.password ?? makePassword();
@@ -307,19 +319,17 @@ async function createUser(
   } finally {
     await root.end();
   }
-  return makeServer({ tempDir, port, pid, version, user, database, password, options });
+  return makeServer({ ...started, user, database, password, options });
 }
 
-function makeServer(fields: {
-  tempDir: string;
-  port: number;
-  pid: number;
-  version: string;
-  user: string;
-  database: string;
-  password: string;
-  options: StartMariadbOptions;
-}): MariadbServer {
+function makeServer(
+  fields: Started & {
+    user: string;
+    database: string;
+    password: string;
+    options: StartMariadbOptions;
+  },
+): MariadbServer {
   const { tempDir, port, pid, user, database, password } = fields;
   const { dataDir, socket, pidFile, logFile } = paths(tempDir);
   const host = "127.0.0.1";
@@ -358,6 +368,7 @@ function makeServer(fields: {
     dataDir,
     socket,
     logFile,
+    certFile: fields.certFile,
     version: fields.version,
     pid,
     async query<T>(sql: string, values?: unknown[]): Promise<T> {

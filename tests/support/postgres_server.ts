@@ -19,6 +19,7 @@ import {
   isGone,
   isRoot,
   lookupAccount,
+  makeCertificate,
   makePassword,
   makeServerDir,
   readIfExists,
@@ -45,6 +46,8 @@ export interface StartPostgresOptions {
   password?: string | false;
   /** How the role's password is stored, so decides the SASL/MD5 exchange. @default "scram-sha-256" */
   passwordEncryption?: "scram-sha-256" | "md5";
+  /** Serve TLS too, with a fresh self-signed certificate for 127.0.0.1 (see `certFile`). @default false */
+  tls?: boolean;
   /** Extra server settings, passed as `-c name=value`. @default {} */
   settings?: Record<string, string>;
   /** A directory holding initdb, pg_ctl and postgres. @default the newest under /usr/lib/postgresql */
@@ -68,6 +71,8 @@ export interface PostgresServer extends AsyncDisposable {
   readonly dataDir: string;
   /** The server's log file. */
   readonly logFile: string;
+  /** With `tls`, the server's self-signed certificate (PEM), to use as the CA for verify-full. */
+  readonly certFile?: string;
   /** E.g. "15.18". */
   readonly version: string;
   /** The postmaster's pid. */
@@ -179,17 +184,22 @@ async function startFromTemplate(
   try {
     await giveTo(tempDir, account);
     await copyTree(template, dataDir);
+    const tls = options.tls ? await makeCertificate(tempDir, account) : undefined;
+    const settings = {
+      ...(tls && { ssl: "on", ssl_cert_file: tls.certFile, ssl_key_file: tls.keyFile }),
+      ...options.settings,
+    };
     let port = 0;
     for (let attempt = 1; pid === undefined; attempt++) {
       port = freePort();
       try {
-        pid = await launch(binDir, tempDir, port, account, options.settings ?? {});
+        pid = await launch(binDir, tempDir, port, account, settings);
       } catch (error) {
         if (!(error instanceof PortClash) || attempt >= 5) throw error;
       }
     }
     await guardServer(pid, "INT", tempDir);
-    return await createRole(tempDir, port, pid, version, options);
+    return await createRole({ tempDir, port, pid, version, certFile: tls?.certFile }, options);
   } catch (error) {
     if (pid !== undefined) await stopPid(pid, "SIGQUIT");
     await Deno.remove(tempDir, { recursive: true }).catch(() => {});
@@ -267,13 +277,19 @@ async function waitForExit(pidText: string | undefined): Promise<void> {
   }
 }
 
+interface Started {
+  tempDir: string;
+  port: number;
+  pid: number;
+  version: string;
+  certFile?: string;
+}
+
 async function createRole(
-  tempDir: string,
-  port: number,
-  pid: number,
-  version: string,
+  started: Started,
   options: StartPostgresOptions,
 ): Promise<PostgresServer> {
+  const { port } = started;
   const database = options.database ?? "dap";
   const password = options.password === false ? undefined : options.password ?? makePassword();
   const user = password === undefined ? SUPERUSER : options.user ?? "dap";
@@ -298,19 +314,11 @@ async function createRole(
   } finally {
     await admin.end();
   }
-  return makeServer({ tempDir, port, pid, version, user, database, password });
+  return makeServer({ ...started, user, database, password });
 }
 
 function makeServer(
-  fields: {
-    tempDir: string;
-    port: number;
-    pid: number;
-    version: string;
-    user: string;
-    database: string;
-    password?: string;
-  },
+  fields: Started & { user: string; database: string; password?: string },
 ): PostgresServer {
   const { tempDir, port, pid, user, database, password } = fields;
   const dataDir = join(tempDir, "data");
@@ -331,6 +339,7 @@ function makeServer(
     password,
     dataDir,
     logFile: join(tempDir, "postgres.log"),
+    certFile: fields.certFile,
     version: fields.version,
     pid,
     sql,
