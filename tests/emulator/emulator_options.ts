@@ -68,6 +68,14 @@ export interface EmulatorOptions {
   synthetic?: { objects: number; objectBytes: number };
   /** the file name in an object's URL (tests give hostile ones) @default `part-<n>-<uuid>-c000.<ext>` */
   objectFileName?: (index: number, standard: string) => string;
+  /**
+   * Percent-encode the file name in an object's URL beyond need, dots included
+   * (`part-00000-<uuid>-c000%2Ejson%2Egz`), for tests of clients that must
+   * decode it. By default the name is written as S3 writes it: dots and dashes
+   * literal, only characters outside RFC 3986's unreserved set encoded.
+   * @default false
+   */
+  encodeUrlNames?: boolean;
   /** clock @default Date.now */
   now?: () => number;
   /** timer used by slow bodies @default setTimeout */
@@ -95,6 +103,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     jobRunningMs: 300,
     jobLifetimeMs: 24 * 3_600_000,
     urlLifetimeSeconds: 900,
+    encodeUrlNames: false,
     dataAt: Date.UTC(2026, 10, 20, 8, 0, 0),
     keptMs: 30 * 86_400_000,
     rateLimits: {},

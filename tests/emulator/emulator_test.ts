@@ -260,6 +260,9 @@ Deno.test("object URLs: one call for many ids, pre-signed, no auth needed; unkno
     assertEquals(keys(entry), ["url"]);
     const url = new URL(entry.url);
     assertEquals(url.origin, BASE);
+    // As S3 writes it: the id as one encoded segment, then the part name with literal dots.
+    assertEquals(url.pathname, `/objects/${encodeURIComponent(id)}/${id.split("/")[1]}`);
+    assertMatch(entry.url, /\/part-0000\d-[0-9a-f-]{36}-c000\.json\.gz\?X-Amz-Algorithm=/);
     assert(url.searchParams.get("X-Amz-Signature"));
     assertEquals(url.searchParams.get("X-Amz-Expires"), "900");
     const got = await download(env.handler, entry.url);
@@ -274,6 +277,34 @@ Deno.test("object URLs: one call for many ids, pre-signed, no auth needed; unkno
   }]);
   assertEquals(unknown.status, 404);
   assertEquals((unknown.json.error as { kind: string }).kind, "object");
+});
+
+Deno.test("object URL names: literal by default, over-encoded on request, hostile names escaped", async () => {
+  const urlsOf = async (options: EmulatorOptions) => {
+    const env = setup({ rows: 10, rowsPerObject: 4, ...options });
+    const token = await login(env.handler);
+    const objects = (await completeJob(env, token)).json.objects as { id: string }[];
+    const answer = await call(env.handler, token, "POST", "/dap/object/url", objects);
+    const urls = answer.json.urls as Record<string, { url: string }>;
+    const names = [];
+    for (const { id } of objects) {
+      const url = urls[id]!.url;
+      assertEquals((await download(env.handler, url)).bytes, env.emulator.objectBytes(id));
+      names.push(new URL(url).pathname.split("/").pop()!);
+    }
+    return { ids: objects.map((o) => o.id), names };
+  };
+  const plain = await urlsOf({});
+  const run = plain.names[0]!.slice("part-00000-".length, -".json.gz".length);
+  assertMatch(run, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}-c000$/);
+  assertEquals(plain.names, [0, 1, 2].map((n) => `part-0000${n}-${run}.json.gz`));
+  assertEquals(plain.ids.map((id) => id.split("/")[1]), plain.names);
+  const encoded = await urlsOf({ encodeUrlNames: true });
+  assertEquals(encoded.names, [0, 1, 2].map((n) => `part-0000${n}-${run}%2Ejson%2Egz`));
+  const hostile = await urlsOf({
+    objectFileName: (index) => ["a b/c(1)!.json.gz", "../x", "é~_.-"][index]!,
+  });
+  assertEquals(hostile.names, ["a%20b%2Fc%281%29%21.json.gz", "..%2Fx", "%C3%A9~_.-"]);
 });
 
 Deno.test("downloads: Range gives 206, expired URLs and bad signatures give S3 XML 403", async () => {

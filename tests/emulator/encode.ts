@@ -9,7 +9,7 @@ import { parquetWriteBuffer } from "hyparquet-writer";
 import type { ColumnSource, SchemaElement } from "hyparquet-writer";
 import { type Column, META_COLUMNS, type TableSpec } from "./columns.ts";
 import { type Json, stringifyJson } from "./json_text.ts";
-import type { DapRecord } from "./rows.ts";
+import type { DapRecord, QueryKind } from "./rows.ts";
 
 /** The four object formats of the Query API. */
 export type DataFormat = "jsonl" | "csv" | "tsv" | "parquet";
@@ -50,10 +50,22 @@ function flatten(section: string, columns: readonly Column[], expand: boolean): 
   return out;
 }
 
+/** How a table's records are laid out in columns. */
+export interface LayoutOptions {
+  /** how CSV/TSV flatten nested value objects @default "expanded" */
+  mode?: FlattenMode;
+  /** snapshots have no `meta.action` column @default "incremental" */
+  kind?: QueryKind;
+}
+
 /** The flat columns of a table: meta and key always expanded, value per mode. */
-export function flatColumns(spec: TableSpec, mode: FlattenMode = "expanded"): FlatColumn[] {
+export function flatColumns(spec: TableSpec, options: LayoutOptions = {}): FlatColumn[] {
+  const meta = options.kind === "snapshot"
+    ? META_COLUMNS.filter((c) => c.name !== "action")
+    : META_COLUMNS;
+  const mode = options.mode ?? "expanded";
   return [
-    ...flatten("meta", META_COLUMNS, true),
+    ...flatten("meta", meta, true),
     ...flatten("key", spec.key, true),
     ...flatten("value", spec.value, mode === "expanded"),
   ];
@@ -161,8 +173,12 @@ function parquetValue(flat: FlatColumn, value: Json): unknown {
 }
 
 /** A Parquet part: flattened, expanded columns, typed, SNAPPY-compressed. */
-export function parquetBytes(records: readonly DapRecord[], spec: TableSpec): Uint8Array {
-  const columns = flatColumns(spec, "expanded");
+export function parquetBytes(
+  records: readonly DapRecord[],
+  spec: TableSpec,
+  kind: QueryKind = "incremental",
+): Uint8Array {
+  const columns = flatColumns(spec, { mode: "expanded", kind });
   const columnData: ColumnSource[] = columns.map((flat) => ({
     name: flat.name,
     data: records.map((r) => parquetValue(flat, valueAt(r, flat.path))),
@@ -179,12 +195,12 @@ export function parquetBytes(records: readonly DapRecord[], spec: TableSpec): Ui
 export function encodeObject(
   records: readonly DapRecord[],
   spec: TableSpec,
-  options: { format: DataFormat; mode?: FlattenMode; gzipLevel?: number },
+  options: LayoutOptions & { format: DataFormat; gzipLevel?: number },
 ): Uint8Array {
-  if (options.format === "parquet") return parquetBytes(records, spec);
+  if (options.format === "parquet") return parquetBytes(records, spec, options.kind);
   const text = options.format === "jsonl"
     ? jsonLinesText(records)
-    : delimitedText(records, flatColumns(spec, options.mode), options.format);
+    : delimitedText(records, flatColumns(spec, options), options.format);
   return new Uint8Array(
     gzipSync(new TextEncoder().encode(text), { level: options.gzipLevel ?? 6 }),
   );

@@ -1,5 +1,5 @@
-import { parquetReadObjects } from "hyparquet";
-import { assert, assertEquals } from "../support/assert.ts";
+import { parquetReadObjects } from "npm:hyparquet@1.33.0";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { Emulator } from "./emulator.ts";
 import { type Json, parseJson } from "./json_text.ts";
 import { call, login } from "../support/api_session.ts";
@@ -154,4 +154,51 @@ Deno.test("generated rows cover the hard cases", async () => {
     assert(text.includes(marker), marker);
   }
   assert(/"id":9007199254\d{6}/.test(text), "an id beyond 2^53");
+});
+
+Deno.test("snapshot records carry meta.ts only, in every format; incremental ones meta.action too", async () => {
+  const emulator = new Emulator({
+    rows: 200,
+    rowsPerObject: 500,
+    jobWaitingMs: 0,
+    jobRunningMs: 0,
+  });
+  const since = { since: "2026-11-01T00:00:00Z" };
+  for (
+    const [kind, extra, meta] of [
+      ["snapshot", {}, ["meta.ts"]],
+      ["incremental", since, ["meta.ts", "meta.action"]],
+    ] as const
+  ) {
+    const [jsonl] = await objectsOf(emulator, "canvas", "courses", { format: "jsonl", ...extra });
+    for (const line of gunzipText(jsonl!).trim().split("\n")) {
+      const record = JSON.parse(line);
+      assertEquals(Object.keys(record.meta), meta.map((m) => m.slice(5)), `${kind} ${line}`);
+      assertMatch(line, /^\{"meta":\{"ts":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"/);
+    }
+    for (const format of ["csv", "tsv"] as const) {
+      for (const mode of ["expanded", "condensed"] as const) {
+        const [part] = await objectsOf(emulator, "canvas", "courses", { format, mode, ...extra });
+        const [header] = (format === "csv" ? readCsv : readTsv)(gunzipText(part!));
+        assertEquals(header!.slice(0, meta.length + 2), [
+          ...meta,
+          "key.id",
+          "value.storage_quota",
+        ], `${kind} ${format} ${mode}`);
+      }
+    }
+    const [parquet] = await objectsOf(emulator, "canvas", "courses", {
+      format: "parquet",
+      ...extra,
+    });
+    const rows = await parquetReadObjects({ file: parquet!.buffer as ArrayBuffer });
+    assertEquals(Object.keys(rows[0]!).slice(0, meta.length + 2), [
+      ...meta,
+      "key.id",
+      "value.storage_quota",
+    ], `${kind} parquet`);
+    if (kind === "incremental") {
+      assertEquals(new Set(rows.map((r) => r["meta.action"])), new Set(["U", "D"]));
+    }
+  }
 });

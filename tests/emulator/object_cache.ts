@@ -39,11 +39,7 @@ export class ObjectCache {
     }
     const bytes = options.synthetic
       ? this.#syntheticBytes(object.rows[0] ?? 0, options.synthetic.objectBytes)
-      : encodeObject(object.rows.map((i) => generateRecord(source, i)), source.spec, {
-        format: job.format,
-        mode: job.mode,
-        gzipLevel: options.gzipLevel,
-      });
+      : this.#encode(job, object, source);
     const entry = { bytes, md5: createHash("md5").update(bytes).digest("hex") };
     this.#cache.set(key, entry);
     this.#cacheSize += bytes.length;
@@ -53,6 +49,17 @@ export class ObjectCache {
       this.#cacheSize -= old.bytes.length;
     }
     return entry;
+  }
+
+  #encode(job: JobEntry, object: ObjectEntry, source: RowSource): Uint8Array {
+    const kind = job.since === undefined ? "snapshot" : "incremental";
+    const records = object.rows.map((i) => generateRecord(source, i, kind));
+    return encodeObject(records, source.spec, {
+      format: job.format,
+      mode: job.mode,
+      kind,
+      gzipLevel: this.#state.options.gzipLevel,
+    });
   }
 
   /** Opaque bytes: a seeded 1 MiB block repeated, stamped with the object's index. */

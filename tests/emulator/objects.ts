@@ -10,6 +10,19 @@ import type { Jobs } from "./jobs.ts";
 import { ObjectCache } from "./object_cache.ts";
 import type { SharedState } from "./shared_state.ts";
 
+/**
+ * A file name as the last segment of an S3 URL: RFC 3986 unreserved characters
+ * (letters, digits, `-._~`) literal, everything else percent-encoded; with
+ * `overEncode`, dots encoded too.
+ */
+function urlName(fileName: string, overEncode: boolean): string {
+  const name = encodeURIComponent(fileName).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return overEncode ? name.replaceAll(".", "%2E") : name;
+}
+
 /** Signs object URLs and serves the downloads. */
 export class Objects {
   readonly #state: SharedState;
@@ -63,8 +76,7 @@ export class Objects {
         "X-Amz-Signature": signature,
       });
       // The object id is one encoded segment; the last segment is the file name, as on S3.
-      const name = encodeURIComponent(this.#jobs.findObject(id)!.object.fileName)
-        .replaceAll(".", "%2E");
+      const name = urlName(this.#jobs.findObject(id)!.object.fileName, options.encodeUrlNames);
       urls[id] = { url: `${origin}/objects/${encodeURIComponent(id)}/${name}?${query}` };
     }
     return respond.json(200, { urls });

@@ -11,9 +11,15 @@ import type { Json } from "./json_text.ts";
 import { hashOf, Random } from "./random.ts";
 import type { TableSpec } from "./columns.ts";
 
-/** One DAP record; deletes carry no value section. */
+/** What a query asks for: the table at an instant, or the changes in a window. */
+export type QueryKind = "snapshot" | "incremental";
+
+/**
+ * One DAP record; deletes carry no value section. Snapshot records carry
+ * `meta.ts` only, incremental ones `meta.action` too (contract §3.1).
+ */
 export interface DapRecord {
-  meta: { ts: string; action: "U" | "D" };
+  meta: { ts: string; action?: "U" | "D" };
   key: Record<string, Json>;
   value?: Record<string, Json>;
 }
@@ -167,13 +173,12 @@ export function rowKey(source: RowSource, index: number): Record<string, Json> {
   return key;
 }
 
-/** Row `index` as a DAP record. */
-export function generateRecord(source: RowSource, index: number): DapRecord {
-  const meta = {
-    ts: new Date(rowTimestamp(source, index)).toISOString(),
-    action: isDeleted(source, index) ? "D" as const : "U" as const,
-  };
+/** Row `index` as a DAP record of a snapshot or an incremental. */
+export function generateRecord(source: RowSource, index: number, kind: QueryKind): DapRecord {
+  const ts = new Date(rowTimestamp(source, index)).toISOString();
+  const deleted = isDeleted(source, index);
+  const meta = kind === "snapshot" ? { ts } : { ts, action: deleted ? "D" as const : "U" as const };
   const key = rowKey(source, index);
-  if (meta.action === "D") return { meta, key };
+  if (deleted) return { meta, key };
   return { meta, key, value: objectOf(rowRandom(source, index), source.spec.value, source.end) };
 }
