@@ -244,3 +244,20 @@ Deno.test("mysql2 over TLS under Deno: encrypts without verification, verifies w
   assertEquals(error?.code, "HANDSHAKE_SSL_ERROR"); // ssl: {} verifies against the system CAs
   assertMatch(error.message, /self-signed certificate/);
 });
+
+Deno.test("MariaDB LOAD DATA knows no \\f or \\v escape (DAP's TSV has both): they arrive as the letters f and v", async () => {
+  await using server = await startMariadb();
+  const connection = await connect(server);
+  try {
+    await connection.query("CREATE TABLE t (id int, s text) CHARACTER SET utf8mb4");
+    await connection.query({
+      sql: `LOAD DATA LOCAL INFILE 'dap.tsv' INTO TABLE t CHARACTER SET utf8mb4
+        FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n'`,
+      infileStreamFactory: () => infile(["1\ta\\bb\\fc\\vd\\re\\nf\\tg\\\\h\n"]),
+    });
+    // \b \r \n \t \\ decode as in PostgreSQL; \f and \v must be rewritten before loading.
+    assertEquals(await server.query("SELECT s FROM t"), [{ s: "a\bbfcvd\re\nf\tg\\h" }]);
+  } finally {
+    await connection.end();
+  }
+});

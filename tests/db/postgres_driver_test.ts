@@ -248,3 +248,35 @@ Deno.test("postgres.js over TLS under Deno: sslmode=require encrypts, a CA verif
     await Promise.all(Object.values(clients).map((client) => client.end()));
   }
 });
+
+Deno.test("PostgreSQL COPY decodes every escape of DAP's TSV: \\b \\f \\n \\r \\t \\v \\\\", async () => {
+  await using server = await startPostgres({ password: false });
+  await server.sql`CREATE TABLE t (id int, s text)`;
+  const writable = await server.sql`COPY t FROM STDIN`.writable();
+  await ReadableStream.from(["1\ta\\bb\\fc\\vd\\re\\nf\\tg\\\\h\n"]).pipeThrough(
+    new TextEncoderStream(),
+  )
+    .pipeTo(Writable.toWeb(writable));
+  assertEquals((await server.sql`SELECT s FROM t`)[0].s, "a\bb\fc\vd\re\nf\tg\\h");
+});
+
+Deno.test("PostgreSQL refuses an enum value in the transaction that added it (55P04): add values in a transaction of their own", async () => {
+  await using server = await startPostgres({ password: false });
+  const sql = server.sql;
+  await sql`CREATE TYPE state AS ENUM ('__dap_unspecified__', 'active')`;
+  await sql`CREATE TABLE t (s state)`;
+  const multiple = await sql`ALTER TYPE state ADD VALUE 'a', ADD VALUE 'b'`.then(
+    () => undefined,
+    (e) => e,
+  );
+  assertEquals(multiple?.code, "42601"); // one ADD VALUE per statement
+  const error = await sql.begin(async (tx) => {
+    await tx`ALTER TYPE state ADD VALUE IF NOT EXISTS 'deleted'`;
+    await tx`INSERT INTO t VALUES ('deleted')`;
+  }).then(() => undefined, (e) => e);
+  assertEquals(error?.code, "55P04");
+  assertMatch(error.message, /unsafe use of new value "deleted" of enum type state/);
+  await sql`ALTER TYPE state ADD VALUE IF NOT EXISTS 'deleted'`; // committed on its own
+  await sql.begin((tx) => tx`INSERT INTO t VALUES ('deleted')`);
+  assertEquals((await sql`SELECT s::text FROM t`).map((row) => row.s), ["deleted"]);
+});
