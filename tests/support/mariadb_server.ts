@@ -352,7 +352,8 @@ function makeServer(
     stopping ??= (async () => {
       if (admin !== undefined) await (await admin.catch(() => undefined))?.end().catch(() => {});
       const pidText = (await readIfExists(pidFile)).trim();
-      await stopPid(pidText === "" ? pid : Number(pidText), "SIGTERM"); // SIGTERM = normal shutdown
+      // SIGTERM = normal shutdown
+      await stopPid(pidText === "" ? pid : Number(pidText), "SIGTERM", { pidFile });
       await Deno.remove(tempDir, { recursive: true });
     })();
   return {

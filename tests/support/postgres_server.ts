@@ -352,7 +352,8 @@ async function stopServer(sql: postgres.Sql, dataDir: string, startPid: number, 
   await sql.end({ timeout: 1 });
   const status = await readIfExists(join(dataDir, "postmaster.pid"));
   const pid = status === "" ? startPid : Number(status.split("\n")[0]);
-  await stopPid(pid, "SIGINT"); // SIGINT = fast shutdown: abort transactions, checkpoint, exit
+  // SIGINT = fast shutdown: abort transactions, checkpoint, exit
+  await stopPid(pid, "SIGINT", { pidFile: join(dataDir, "postmaster.pid") });
   await Deno.remove(tempDir, { recursive: true });
 }
 
