@@ -35,9 +35,14 @@ const SCHEMES: Record<string, EngineName> = {
 const SSL_MODES = ["disable", "prefer", "allow", "require", "verify-ca", "verify-full"];
 const SUPPORTED = "postgresql://, mysql:// or sqlite:///path/file.db";
 
-/** The connection string with its password masked, for messages. */
+/** The connection string with its password masked (up to the last `@`, as a raw `@` may be in it). */
 export function maskPassword(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
+  const start = text.indexOf("://");
+  const at = text.lastIndexOf("@");
+  if (start < 0 || at < start) return text;
+  const colon = text.indexOf(":", start + 3);
+  if (colon < 0 || colon > at) return text;
+  return `${text.slice(0, colon + 1)}***${text.slice(at)}`;
 }
 
 /** Parses a connection string; throws UsageError naming what is wrong (never the password). */
