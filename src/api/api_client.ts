@@ -393,5 +393,5 @@ export function networkReason(error: unknown): string {
     return "TLS error: the server's certificate is not trusted; set DENO_CERT to your CA bundle";
   }
   if (/tls|ssl|handshake/i.test(text)) return "TLS error";
-  return text.split("\n")[0]!.slice(0, 200);
+  return printable(text.split("\n")[0]!, 200);
 }

@@ -76,11 +76,17 @@ export async function findLatestManifest(
     const path = join(directory, entry.name, MANIFEST_NAME);
     let manifest: Manifest;
     try {
-      manifest = JSON.parse(await Deno.readTextFile(path));
+      manifest = JSON.parse(await readRegularText(path));
     } catch {
       continue;
     }
     consider(path, manifest);
   }
   return best && { path: best.path, manifest: best.manifest };
+}
+
+/** A file's text, never through a symlink (one to /dev/zero would be read forever). */
+async function readRegularText(path: string): Promise<string> {
+  if (!(await Deno.lstat(path)).isFile) throw new Error(`${path} is not a regular file`);
+  return await Deno.readTextFile(path);
 }
