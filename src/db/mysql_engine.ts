@@ -17,7 +17,14 @@ import type { Engine, EngineOptions, SessionMode, SyncRow, TableSession } from "
 import { connectError } from "./mysql_errors.ts";
 import { MysqlLink } from "./mysql_link.ts";
 import { MysqlSession, type ServerInfo, toSyncRow } from "./mysql_session.ts";
-import { lockName, metadataSql, mysqlTableName, quoteName, SYNC_TABLE } from "./mysql_sql.ts";
+import {
+  helperName,
+  lockName,
+  metadataSql,
+  mysqlTableName,
+  quoteName,
+  SYNC_TABLE,
+} from "./mysql_sql.ts";
 
 /** The engine's options: the seam's, and how long to wait for another run's lock on a table. */
 export interface MysqlEngineOptions extends EngineOptions {
@@ -185,7 +192,36 @@ class MysqlEngine implements Engine {
         [SYNC_TABLE],
       );
       this.#server!.syncPrecision = Number(row?.p ?? 0);
+      await this.#sweep(link);
     });
+  }
+
+  /**
+   * Drops the stand-ins a killed initdb left (`<name>__dap_new`, `__dap_old`)
+   * of tables no run is working on now (their lock is free). The next
+   * session on such a table would drop them too.
+   */
+  async #sweep(link: MysqlLink): Promise<void> {
+    const rows = await link.rows<{ t: string }>(
+      "list leftovers of interrupted runs",
+      "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() " +
+        "AND (TABLE_NAME LIKE '%\\_\\_dap\\_new' OR TABLE_NAME LIKE '%\\_\\_dap\\_old')",
+    );
+    for (const { t: leftover } of rows) {
+      const name = leftover.replace(/__dap_(?:new|old)$/, "");
+      if (helperName(name, "new") !== leftover && helperName(name, "old") !== leftover) continue;
+      const lock = lockName(this.#server!.database, name);
+      const [got] = await link.rows<{ got: unknown }>("lock", "SELECT GET_LOCK(?, 0) AS got", [
+        lock,
+      ]);
+      if (Number(got?.got) !== 1) continue;
+      try {
+        await link.run(`drop ${leftover}`, `DROP TABLE IF EXISTS ${quoteName(leftover)}`);
+        this.#log.info(`Dropped ${leftover}, left by an interrupted run`);
+      } finally {
+        await link.run("free the lock", "DO RELEASE_LOCK(?)", [lock]);
+      }
+    }
   }
 
   syncedTables(namespace: string): Promise<SyncRow[]> {

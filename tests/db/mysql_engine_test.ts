@@ -632,7 +632,7 @@ Deno.test("rollback leaves the previous state: initdb, initdb --reinit and syncd
   ]);
 });
 
-Deno.test("leftovers of a run killed mid-initdb are dropped by the next session on the table", async () => {
+Deno.test("leftovers of a killed initdb are dropped by the next session on the table, or swept by any later run", async () => {
   await using server = await startMariadb();
   await using engine = await openEngine(server);
   await server.query("CREATE TABLE canvas__things__dap_new (id bigint)");
@@ -652,6 +652,22 @@ Deno.test("leftovers of a run killed mid-initdb are dropped by the next session 
     "instructure_dap__table_sync",
   ]);
   assertEquals(await rows(server), [stored({ id: 1, name: "one" })]);
+
+  // Any later run sweeps stand-ins of tables no run works on; a table whose lock is held keeps its own.
+  await server.query("CREATE TABLE canvas__gone__dap_new (id bigint)");
+  await server.query("CREATE TABLE canvas__busy__dap_new (id bigint)");
+  const busy = await engine.begin("canvas", "busy", "sync");
+  await server.query("CREATE TABLE canvas__busy__dap_old (id bigint)");
+  const sweepLog = recordingLog();
+  await using later = await openEngine(server, { log: sweepLog });
+  assertEquals(sweepLog.lines.filter((l) => l.startsWith("info")), [
+    "info Dropped canvas__gone__dap_new, left by an interrupted run",
+  ]);
+  assertEquals((await tables(server)).filter((t) => t.includes("__dap_")), [
+    "canvas__busy__dap_old",
+  ]);
+  await busy.rollback();
+  assert(later);
 });
 
 Deno.test("dropdb drops the table and its table_sync row, and nothing else", async () => {
