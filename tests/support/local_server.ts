@@ -215,26 +215,27 @@ const building = new Map<string, Promise<string>>();
  * directory as `name` (callers put the server version in it), so each server
  * copies it instead of running initdb again (1.1-2 s saved per server). It is
  * built under a unique name and renamed into place, so processes racing to
- * build it never see half of one.
+ * build it never see half of one. A cached one that lacks any of `required`
+ * (paths inside it; a temp cleaner may have been there) is built again.
  */
 export function cachedTemplate(
   name: string,
-  account: string | undefined,
-  build: (dir: string) => Promise<void>,
+  options: {
+    account: string | undefined;
+    required: string[];
+    build: (dir: string) => Promise<void>;
+  },
 ): Promise<string> {
   let pending = building.get(name);
   if (pending === undefined) {
-    pending = buildTemplate(name, account, build);
+    pending = buildTemplate(name, options);
     building.set(name, pending);
     pending.catch(() => building.delete(name));
   }
   return pending;
 }
 
-/** Forgets a cached template (after a server copied from it failed to start). */
-export async function discardTemplate(name: string): Promise<void> {
-  building.delete(name);
-  const final = join(tempRoot(), name);
+async function discardTemplate(final: string): Promise<void> {
   const stale = `${final}.stale-${crypto.randomUUID()}`;
   try {
     await Deno.rename(final, stale);
@@ -245,33 +246,42 @@ export async function discardTemplate(name: string): Promise<void> {
   await Deno.remove(stale, { recursive: true });
 }
 
+async function isComplete(dir: string, required: string[]): Promise<boolean> {
+  for (const path of [READY_MARKER, ...required]) {
+    if (!(await exists(join(dir, path)))) return false;
+  }
+  return true;
+}
+
 async function buildTemplate(
   name: string,
-  account: string | undefined,
-  build: (dir: string) => Promise<void>,
+  options: {
+    account: string | undefined;
+    required: string[];
+    build: (dir: string) => Promise<void>;
+  },
 ): Promise<string> {
   const final = join(tempRoot(), name);
-  if (await exists(join(final, READY_MARKER))) return final;
+  if (await isComplete(final, options.required)) return final;
   const dir = await makeServerDir(`${name}.building-`);
   try {
-    await giveTo(dir, account);
-    await build(dir);
+    await giveTo(dir, options.account);
+    await options.build(dir);
     await Deno.writeTextFile(join(dir, READY_MARKER), `${new Date().toISOString()}\n`);
-    await moveIntoPlace(dir, final);
+    await moveIntoPlace(dir, final, options.required);
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
   return final;
 }
 
-async function moveIntoPlace(dir: string, final: string): Promise<void> {
+async function moveIntoPlace(dir: string, final: string, required: string[]): Promise<void> {
   try {
     await Deno.rename(dir, final);
   } catch (error) {
-    if (await exists(join(final, READY_MARKER))) return; // another process was first
+    if (await isComplete(final, required)) return; // another process was first
     if (!(await exists(final))) throw error;
-    // Something without the marker sits there (half deleted by a temp cleaner?): replace it.
-    await discardTemplate(final.slice(final.lastIndexOf("/") + 1));
+    await discardTemplate(final); // an incomplete one sits there: replace it
     await Deno.rename(dir, final);
   }
 }

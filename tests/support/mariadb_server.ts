@@ -13,7 +13,6 @@ import { join } from "node:path";
 import {
   cachedTemplate,
   copyTree,
-  discardTemplate,
   freePort,
   giveTo,
   guardServer,
@@ -94,19 +93,12 @@ export async function startMariadb(options: StartMariadbOptions = {}): Promise<M
   const account = isRoot() ? await requireMysqlAccount() : undefined;
   const version = await serverVersion(server);
   const templateName = `dap-test-mariadb-${TEMPLATE_FORMAT}-${version}-uid${Deno.uid()}`;
-  for (let attempt = 1;; attempt++) {
-    const template = await cachedTemplate(
-      templateName,
-      account,
-      (dir) => installDatabase(installDb, join(dir, "data"), account),
-    );
-    try {
-      return await startFromTemplate(join(template, "data"), server, account, version, options);
-    } catch (error) {
-      if (attempt >= 2 || error instanceof PortClash) throw error;
-      await discardTemplate(templateName); // a damaged cached template: build it again, once
-    }
-  }
+  const template = await cachedTemplate(templateName, {
+    account,
+    required: ["data/ibdata1", "data/ib_logfile0", "data/mysql/global_priv.frm"],
+    build: (dir) => installDatabase(installDb, join(dir, "data"), account),
+  });
+  return await startFromTemplate(join(template, "data"), server, account, version, options);
 }
 
 /** The server and install-db programs (MariaDB's names first, then MySQL's); throws saying how to install them. */
@@ -175,6 +167,9 @@ async function installDatabase(
     ...INNODB_ARGS,
   ], { account, what: "create a MariaDB data directory (mariadb-install-db)" });
 }
+
+/** The server did not come up; the message carries its log. */
+class LaunchError extends Error {}
 
 class PortClash extends Error {}
 
@@ -268,15 +263,16 @@ async function launch(
       }
       if (/\[ERROR\] Aborting|\[ERROR\] .*(mariadbd|mysqld): /.test(log)) {
         await waitForExit(pid);
-        throw new Error(`Cannot start MariaDB on port ${port}:\n${log}`);
+        throw new LaunchError(`Cannot start MariaDB on port ${port}:\n${log}`);
       }
       return undefined;
     },
     SERVER_TIMEOUT_MS,
     `MariaDB to accept connections on port ${port}`,
   ).catch(async (error) => {
-    if (error instanceof PortClash || /^Cannot start/.test(error.message)) throw error;
-    throw new Error(`${error.message}; its log:\n${await readIfExists(logFile)}`, { cause: error });
+    if (error instanceof PortClash || error instanceof LaunchError) throw error;
+    const log = await readIfExists(logFile);
+    throw new LaunchError(`${error.message}; its log:\n${log}`, { cause: error });
   });
 }
 
