@@ -63,6 +63,7 @@ export class RateLimiter {
   readonly #sent = new Map<ApiEndpoint, number[]>();
   readonly #queue = new Map<ApiEndpoint, Promise<void>>();
   readonly #pausedUntil = new Map<ApiEndpoint, number>();
+  readonly #waitingUntil = new Map<ApiEndpoint, number>();
   readonly #now: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #signal?: AbortSignal;
@@ -84,6 +85,11 @@ export class RateLimiter {
     return next;
   }
 
+  /** When the next call of `endpoint` may go, while a caller waits for it; undefined when none waits. */
+  nextSlotAt(endpoint: ApiEndpoint): number | undefined {
+    return this.#waitingUntil.get(endpoint);
+  }
+
   /** After a 429: no call of `endpoint` for `ms` (at most `MAX_SERVER_WAIT_MS`, whatever the server asked). */
   pause(endpoint: ApiEndpoint, ms: number): void {
     const until = this.#now() + Math.min(Math.max(0, ms), MAX_SERVER_WAIT_MS);
@@ -100,10 +106,15 @@ export class RateLimiter {
       const paused = (this.#pausedUntil.get(endpoint) ?? 0) - now;
       const wait = Math.max(paused, sent.length < limit.limit ? 0 : sent[0]! + window - now);
       if (wait <= 0) {
+        this.#waitingUntil.delete(endpoint);
         sent.push(now);
         return;
       }
-      await this.#sleep(wait, this.#signal);
+      this.#waitingUntil.set(endpoint, now + wait);
+      await this.#sleep(wait, this.#signal).catch((error) => {
+        this.#waitingUntil.delete(endpoint);
+        throw error;
+      });
     }
   }
 }

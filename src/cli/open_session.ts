@@ -7,6 +7,7 @@ import { ApiClient } from "../api/api_client.ts";
 import { DOCUMENTED_LIMITS, parseRateLimits, RateLimiter } from "../api/rate_limiter.ts";
 import { Logger, type LogLevel } from "../report/logger.ts";
 import { UsageError } from "../errors.ts";
+import { formatElapsed } from "../report/format_units.ts";
 import { ProgressBoard } from "../report/progress.ts";
 import { createRuntime, type LogFields, type Runtime } from "../runtime.ts";
 import { USER_AGENT } from "../version.ts";
@@ -59,7 +60,7 @@ export function openRuntime(
 ): RunOutput {
   const network = resolveNetwork(flags, deps);
   const interactive = (deps.isTerminal ?? false) && !flags.nonInteractive;
-  let logger: Logger | undefined;
+  const late: { logger?: Logger } = {};
   const board = new ProgressBoard({
     write: deps.stderr,
     enabled: interactive,
@@ -67,7 +68,7 @@ export function openRuntime(
     now: deps.now,
     heartbeat: interactive ? undefined : {
       everyMs: deps.heartbeatMs ?? HEARTBEAT_MS,
-      write: (line) => logger?.info(line),
+      write: (line) => late.logger?.info(line),
     },
   });
   const append = deps.appendLog ?? defaultAppendLog;
@@ -76,7 +77,7 @@ export function openRuntime(
   // On a terminal the progress line tells the story: info lines only when asked for.
   const quiet = flags.loglevel === undefined && interactive && !logFile;
   const toConsole = flags.logToConsole === false ? () => {} : (line: string) => board.print(line);
-  logger = new Logger({
+  const logger = late.logger = new Logger({
     level: quiet ? "warning" : config.logLevel,
     format: config.logFormat,
     now: deps.now,
@@ -101,6 +102,12 @@ export function openSession(flags: GlobalFlags & { rateLimits?: string }, deps: 
   const output = openRuntime(config, flags, deps);
   const { logger, runtime } = output;
   const limiter = new RateLimiter(limits, runtime);
+  output.board.explainWaits((_table, state) => {
+    const slot = state === "starting" ? limiter.nextSlotAt("query") : undefined;
+    return slot === undefined
+      ? undefined
+      : `rate limit: next job slot in ${formatElapsed(slot - runtime.now())}`;
+  });
   const client = new ApiClient({
     baseUrl: config.baseUrl,
     clientId: config.clientId,

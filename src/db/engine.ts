@@ -51,6 +51,8 @@ export interface TableSession {
    * `\N` for NULL, the model's columns in model order). `init` sessions
    * insert (a key repeated in a snapshot keeps its newest `meta.ts`);
    * `sync` sessions upsert `U` and delete `D` keys, newest `meta.ts` wins.
+   * `records` may be iterated again (each pass reads the part anew), e.g. to
+   * load a part another way after a first attempt was rolled back.
    */
   load(model: TableModel, records: AsyncIterable<string[]>): Promise<void>;
   /** applies what `load` staged, if the engine stages; resolves with the counts */

@@ -93,9 +93,10 @@ export class TableSync {
     }
   }
 
-  /** Loads one downloaded TSV part. */
+  /** Loads one downloaded TSV part; each iteration of its records reads the file anew. */
   async addPart(path: string): Promise<void> {
-    await this.#session.load(this.#model, partRecords(path, this.#model));
+    const model = this.#model;
+    await this.#session.load(model, { [Symbol.asyncIterator]: () => partRecords(path, model) });
   }
 
   /** Applies the rows, records where the table now stands, and commits. */

@@ -44,6 +44,8 @@ export interface ExportDeps {
   fsync?: boolean;
   /** called after every poll that finds a table's job still at work (for a run-wide heartbeat) */
   onJobWaiting?: (table: string, wait: JobWait) => void;
+  /** each job's own "still running" line at most this often (ms); Infinity when a run-wide heartbeat says it @default 30000 */
+  jobHeartbeatMs?: number;
 }
 
 /** Exports every table at once; one result per table, in the order given (a name given twice runs once). */
@@ -61,9 +63,10 @@ export async function exportTables(plan: ExportPlan, deps: ExportDeps): Promise<
   return settled.map((s) => (s as PromiseFulfilledResult<TableResult>).value);
 }
 
-type TableDeps = Required<Omit<ExportDeps, "fsync" | "onJobWaiting">> & {
+type TableDeps = Required<Omit<ExportDeps, "fsync" | "onJobWaiting" | "jobHeartbeatMs">> & {
   fsync?: boolean;
   onJobWaiting?: ExportDeps["onJobWaiting"];
+  jobHeartbeatMs?: number;
   slots: Semaphore;
   claims: FolderClaims;
 };
@@ -109,6 +112,7 @@ async function exportTable(plan: ExportPlan, table: string, deps: TableDeps): Pr
       runtime,
       onStatus: (s) => observer.update(table, { state: stage(s) }),
       onWaiting: (wait) => deps.onJobWaiting?.(table, wait),
+      heartbeatMs: deps.jobHeartbeatMs,
     });
     deps.claims.claim("job", job.id, `${plan.namespace}.${table}`, `job ${printable(job.id)}`);
     writer = await plan.destination.open({

@@ -69,7 +69,7 @@ export class ProgressBoard implements ExportObserver {
   readonly #tables = new Map<string, TableProgress>();
   readonly #since = new Map<string, number>();
   readonly #o: Required<Omit<ProgressBoardOptions, "describeWait" | "heartbeat">>;
-  readonly #describeWait?: ProgressBoardOptions["describeWait"];
+  #describeWait?: ProgressBoardOptions["describeWait"];
   readonly #heartbeat?: ProgressBoardOptions["heartbeat"];
   readonly #startedAt: number;
   #beatAt: number;
@@ -89,6 +89,11 @@ export class ProgressBoard implements ExportObserver {
     this.#describeWait = options.describeWait;
     this.#heartbeat = options.heartbeat;
     this.#startedAt = this.#beatAt = this.#o.now();
+  }
+
+  /** Sets what explains a table's wait beyond its job (the rate limiter, once it exists). */
+  explainWaits(describe: NonNullable<ProgressBoardOptions["describeWait"]>): void {
+    this.#describeWait = describe;
   }
 
   /** What each waiting table waits for: `courses: job running 2m10s`. */

@@ -69,3 +69,22 @@ Deno.test("parseRateLimits() overrides named endpoints and keeps the documented 
     "expected <endpoint>=<calls>/<duration>",
   );
 });
+
+Deno.test("RateLimiter.nextSlotAt() says when a waiting caller's slot comes, and nothing when none waits", async () => {
+  let now = 0;
+  const seen: (number | undefined)[] = [];
+  let limiter!: RateLimiter;
+  limiter = new RateLimiter({ query: { limit: 1, windowMs: 60_000 } }, {
+    now: () => now,
+    sleep: (ms) => {
+      seen.push(limiter.nextSlotAt("query"));
+      now += ms;
+      return Promise.resolve();
+    },
+  });
+  await limiter.acquire("query");
+  assertEquals(limiter.nextSlotAt("query"), undefined);
+  await limiter.acquire("query");
+  assertEquals(seen, [63_000]);
+  assertEquals(limiter.nextSlotAt("query"), undefined);
+});

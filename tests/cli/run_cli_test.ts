@@ -76,3 +76,37 @@ Deno.test("runCli() off a terminal logs a heartbeat while a job runs, so a CI lo
   assert(beats.length >= 1 && beats.length <= 3, stderr);
   assertMatch(beats[0]!, /INFO {4}still waiting after \ds: courses: job running \ds$/);
 });
+
+Deno.test("runCli() says what a table waits for under the rate limit: the next job slot", async () => {
+  const emulator = new Emulator({ rows: 20, rowsPerObject: 20, jobWaitingMs: 0, jobRunningMs: 0 });
+  const out = await Deno.makeTempDir({ prefix: "dap-runcli-" });
+  let stderr = "";
+  const code = await runCli({
+    args: [
+      "snapshot",
+      "--namespace",
+      "canvas",
+      "--table",
+      "courses,users",
+      "--rate-limits",
+      "query=1/2s",
+      "--output-directory",
+      out,
+    ],
+    env: {
+      DAP_API_URL: "http://127.0.0.1:1",
+      DAP_CLIENT_ID: DEMO_CREDENTIAL.clientId,
+      DAP_CLIENT_SECRET: DEMO_CREDENTIAL.clientSecret,
+    },
+    stdout: () => {},
+    stderr: (t) => (stderr += t),
+    isTerminal: false,
+    heartbeatMs: 1000,
+    fetch: handlerFetch(emulator.handler),
+  });
+  assertEquals(code, 0, stderr);
+  assertMatch(
+    stderr,
+    /still waiting after \ds: (courses|users): starting \ds, rate limit: next job slot in \ds/,
+  );
+});

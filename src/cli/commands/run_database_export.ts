@@ -52,7 +52,13 @@ export async function runDatabaseExport(
         }),
         range: as === "syncdb" ? (table) => ({ since: since.get(table)! }) : undefined,
         concurrency,
-      }, { client: session.client, runtime: session.runtime, observer: session.board });
+      }, {
+        client: session.client,
+        runtime: session.runtime,
+        observer: session.board,
+        // the board's run-wide heartbeat says what every job waits for
+        jobHeartbeatMs: Infinity,
+      });
     let results = await run(names, command).finally(() => session.board.stop());
     if (command === "syncdb") {
       results = await recover(results, flags, (which) => run(which, "reinit"));

@@ -43,7 +43,7 @@ export async function runExport(
     destination: createDestination(destination),
     range,
     concurrency,
-  }, { client, runtime, observer: board }).finally(() => board.stop());
+  }, { client, runtime, observer: board, jobHeartbeatMs: Infinity }).finally(() => board.stop());
   return await reportResults(results, session, flags, deps);
 }
 
