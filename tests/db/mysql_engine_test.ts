@@ -630,6 +630,22 @@ Deno.test("rollback leaves the previous state: initdb, initdb --reinit and syncd
     "instructure_dap__database_version",
     "instructure_dap__table_sync",
   ]);
+
+  // And a reinit that commits: the new rows swapped in, the same table_sync row updated.
+  await initdb(engine, [await part([{ ts: AT, row: { id: 9, name: "replacement" } }])], {
+    replace: true,
+    at: "2026-12-01T00:00:00Z",
+  });
+  assertEquals(await rows(server), [stored({ id: 9, name: "replacement" })]);
+  assertEquals((await syncRows(server)).map((r) => [r.id, r.timestamp]), [[
+    kept.sync[0]!.id,
+    "2026-12-01 00:00:00",
+  ]]);
+  assertEquals(await tables(server), [
+    "canvas__things",
+    "instructure_dap__database_version",
+    "instructure_dap__table_sync",
+  ]);
 });
 
 Deno.test("leftovers of a killed initdb are dropped by the next session on the table, or swept by any later run", async () => {
