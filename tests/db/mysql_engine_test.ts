@@ -917,3 +917,34 @@ Deno.test("a wrong password or an unreachable server is one DatabaseError naming
     }
   }
 });
+
+Deno.test("?ssl=require encrypts, verify-ca/verify-full check the certificate (one line when they cannot)", async () => {
+  await using server = await startMariadb({ tls: true });
+  await server.query("ALTER USER ?@'%' REQUIRE SSL", [server.user]);
+  const open = (ssl?: string) => {
+    const url = ssl ? `${server.url}?ssl=${ssl}` : server.url;
+    return createMysqlEngine(parseConnectionString(url), {
+      log: recordingLog(),
+      signal: new AbortController().signal,
+    }).then(async (engine) => {
+      await engine.close();
+      return "connected";
+    }, (error) => error);
+  };
+  assertEquals(await open("require"), "connected");
+  const plain = await open();
+  assert(plain instanceof DatabaseError);
+  assertMatch(
+    plain.message,
+    /^Cannot connect to the MySQL server at 127\.0\.0\.1:\d+: Access denied for user 'dap'/,
+  );
+  for (const mode of ["verify-ca", "verify-full"]) {
+    const refused = await open(mode);
+    assert(refused instanceof DatabaseError, String(refused));
+    assertMatch(
+      refused.message,
+      /^Cannot connect to the MySQL server at 127\.0\.0\.1:\d+: .*self-signed certificate/,
+    );
+    assert(!refused.message.includes("\n"));
+  }
+});
