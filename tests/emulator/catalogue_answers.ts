@@ -1,7 +1,8 @@
 /** The catalogue endpoints: a namespace's table list and a table's schema. */
-import { findTable, listTables, schemaVersion } from "./catalogue.ts";
+import { listTables } from "./catalogue.ts";
 import { tableSchema } from "./columns.ts";
 import type { SharedState } from "./shared_state.ts";
+import { tableAt } from "./table_at.ts";
 
 /** Answers `GET .../table` and `GET .../table/{table}/schema`. */
 export class CatalogueAnswers {
@@ -18,15 +19,12 @@ export class CatalogueAnswers {
     return tables ? respond.json(200, { tables }) : respond.notFound("namespace", namespace);
   }
 
-  /** `{"schema": ..., "version": ...}`, or 404 for an unknown namespace or table. */
+  /** `{"schema": ..., "version": ...}` as of `dataAt`, or 404 for an unknown namespace or table. */
   schema(namespace: string, table: string): Response {
-    const { respond } = this.#state;
+    const { options, respond } = this.#state;
     if (!listTables(namespace)) return respond.notFound("namespace", namespace);
-    const spec = findTable(namespace, table);
-    if (!spec) return respond.notFound("table", table);
-    return respond.json(200, {
-      schema: tableSchema(spec),
-      version: schemaVersion(namespace, table),
-    });
+    const served = tableAt(namespace, table, options.dataAt, options.schemaBumpAt);
+    if (!served) return respond.notFound("table", table);
+    return respond.json(200, { schema: tableSchema(served.spec), version: served.version });
   }
 }

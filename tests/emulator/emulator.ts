@@ -7,9 +7,16 @@
  * Everything observable is deterministic for a given seed and clock: job ids,
  * object names, object bytes, faults. Secrets never reach the request log.
  *
+ * Data moves through time: the emulator serves every table as of `dataAt`
+ * (move it with `configure({ dataAt })`), and rows are inserted, updated and
+ * deleted between instants, so that snapshot(T1) + incremental (T1, T2] =
+ * snapshot(T2) (`row_history.ts`). `schemaBumpAt` adds a column and a schema
+ * version from an instant on (`table_at.ts`).
+ *
  * This module owns the router, the shared state and the public class; the
  * answers live in `identity.ts`, `catalogue_answers.ts`, `jobs.ts`,
- * `objects.ts` and `responses.ts`.
+ * `objects.ts` and `responses.ts`; the data in `row_history.ts`, `rows.ts`,
+ * `table_at.ts` and `encode.ts`.
  */
 import { CatalogueAnswers } from "./catalogue_answers.ts";
 import { type EmulatorOptions, type ResolvedOptions, resolveOptions } from "./emulator_options.ts";

@@ -1,20 +1,27 @@
 /**
  * Query jobs: validates a query body, de-duplicates identical queries while a
- * job lives, moves each job through waiting -> running -> complete (or
- * failed) by the clock, decides which rows each object holds, and answers job
- * objects with exactly the keys the contract lists (§2.2).
+ * job lives (and the data instant has not moved), moves each job through
+ * waiting -> running -> complete (or failed) by the clock, decides which rows
+ * each object holds, and answers job objects with exactly the keys the
+ * contract lists (§2.2).
+ *
+ * A job answers for the data instant it was created at (`dataAt` then): a
+ * snapshot's `at` is that instant; an incremental's `until` defaults to it and
+ * may not exceed it, and its `since` may not be older than `keptMs` before it.
  */
-import { findTable, listTables, schemaVersion } from "./catalogue.ts";
+import { listTables } from "./catalogue.ts";
 import { type DataFormat, EXTENSIONS, type FlattenMode } from "./encode.ts";
 import { hashOf, Random } from "./random.ts";
-import { isDeleted, type RowSource, rowTimestamp } from "./rows.ts";
+import { changedKeys, snapshotKeys } from "./row_history.ts";
+import type { RowSource } from "./rows.ts";
 import type { SharedState } from "./shared_state.ts";
+import { tableAt } from "./table_at.ts";
 
 /** One object of a complete job. */
 export interface ObjectEntry {
   id: string;
   fileName: string;
-  /** row indices in this object */
+  /** key indices of the rows in this object, in order (a repeated row appears twice) */
   rows: number[];
 }
 
@@ -30,14 +37,34 @@ export interface JobEntry {
   until?: number;
   createdAt: number;
   fails: boolean;
+  /** the data instant the job answers for: `dataAt` when it was created */
+  at: number;
+  /** the table's schema version at `at` */
+  version: number;
+  /** the rows and columns served */
+  source: RowSource;
   objects?: ObjectEntry[];
+}
+
+/** What a query asks for. */
+interface QueryFields {
+  format: DataFormat;
+  mode?: FlattenMode;
+  since?: number;
+  until?: number;
 }
 
 /** Matches the RFC 3339 date-times the API accepts (a zone is mandatory). */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** An instant in whole seconds, the fraction dropped. */
 function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** An instant as the API writes it: without a fraction when it is whole seconds. */
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.000Z$/, "Z");
 }
 
 /** The jobs of one emulator: creation, status, objects and answers. */
@@ -54,7 +81,39 @@ export class Jobs {
   query(namespace: string, table: string, body: string, fails: boolean): Response {
     const { options, respond } = this.#state;
     if (!listTables(namespace)) return respond.notFound("namespace", namespace);
-    if (!findTable(namespace, table)) return respond.notFound("table", table);
+    const at = options.dataAt;
+    const served = tableAt(namespace, table, at, options.schemaBumpAt);
+    if (!served) return respond.notFound("table", table);
+    const query = this.#parse(body);
+    if (query instanceof Response) return query;
+    const refused = this.#checkRange(query, at);
+    if (refused) return refused;
+    const { format, mode, since, until } = query;
+    const key = JSON.stringify([
+      namespace,
+      table,
+      format,
+      mode ?? null,
+      since ?? null,
+      until ?? null,
+    ]);
+    const { spec, bumpedAt } = served;
+    const source = { seed: options.seed, namespace, table, rows: options.rows, spec, bumpedAt };
+    const job = this.#findOrCreate(key, {
+      ...query,
+      namespace,
+      table,
+      fails,
+      at,
+      version: served.version,
+      source,
+    });
+    return this.#answer(job);
+  }
+
+  /** A query body's fields, or the ValidationError to answer. */
+  #parse(body: string): QueryFields | Response {
+    const { respond } = this.#state;
     let query: Record<string, unknown>;
     try {
       query = JSON.parse(body);
@@ -81,36 +140,35 @@ export class Jobs {
     if (until !== undefined && since === undefined) {
       return respond.validationError("until is only allowed with since");
     }
-    const sinceMs = since === undefined ? undefined : Date.parse(since as string);
-    const untilMs = until === undefined ? undefined : Date.parse(until as string);
-    const keptFrom = options.dataAt - options.keptMs;
-    if (sinceMs !== undefined && sinceMs < keptFrom) {
+    return {
+      format: format as DataFormat,
+      mode: mode as FlattenMode | undefined,
+      since: since === undefined ? undefined : Date.parse(since as string),
+      until: until === undefined ? undefined : Date.parse(until as string),
+    };
+  }
+
+  /** The error to answer when an incremental's window is not served at instant `at`. */
+  #checkRange({ since, until }: QueryFields, at: number): Response | undefined {
+    const { options, respond } = this.#state;
+    if (since === undefined) return undefined;
+    const keptFrom = at - options.keptMs;
+    if (since < keptFrom) {
       return respond.error(400, "OutOfRangeError", "since is older than the changes kept", {
-        since: isoSeconds(keptFrom),
+        since: isoTime(keptFrom),
         until: null,
       });
     }
-    if (sinceMs !== undefined && untilMs !== undefined && untilMs < sinceMs) {
+    if (until !== undefined && until < since) {
       return respond.validationError("until must not be before since");
     }
-    const key = JSON.stringify([
-      namespace,
-      table,
-      format,
-      mode ?? null,
-      sinceMs ?? null,
-      untilMs ?? null,
-    ]);
-    const job = this.#findOrCreate(key, {
-      namespace,
-      table,
-      format: format as DataFormat,
-      mode: mode as FlattenMode | undefined,
-      since: sinceMs,
-      until: untilMs,
-      fails,
-    });
-    return this.#answer(job);
+    if (Math.max(since, until ?? since) > at) {
+      return respond.error(400, "OutOfRangeError", "The range ends after the newest change", {
+        since: isoTime(keptFrom),
+        until: isoTime(at),
+      });
+    }
+    return undefined;
   }
 
   /** Answers `GET /dap/job/{id}`: the job object, or 404 when unknown or expired. */
@@ -129,22 +187,10 @@ export class Jobs {
     return object ? { job, object } : undefined;
   }
 
-  /** Where a job's rows come from. */
-  source(job: JobEntry): RowSource {
-    const { options } = this.#state;
-    return {
-      seed: options.seed,
-      namespace: job.namespace,
-      table: job.table,
-      spec: findTable(job.namespace, job.table)!,
-      start: options.dataAt - options.keptMs,
-      end: options.dataAt,
-    };
-  }
-
   #findOrCreate(key: string, fields: Omit<JobEntry, "id" | "key" | "createdAt">): JobEntry {
     const existing = this.#jobsByKey.get(key);
-    if (existing && !this.#expired(existing)) return existing;
+    const same = existing?.at === fields.at && existing.version === fields.version;
+    if (existing && same && !this.#expired(existing)) return existing;
     const job: JobEntry = {
       ...fields,
       id: this.#state.uuid(key),
@@ -172,24 +218,9 @@ export class Jobs {
   #objectsOf(job: JobEntry): ObjectEntry[] {
     if (job.objects) return job.objects;
     const { options } = this.#state;
-    const source = this.source(job);
-    const rows: number[] = [];
-    const until = job.until ?? options.dataAt;
-    if (options.synthetic) {
-      for (let i = 0; i < options.synthetic.objects; i++) rows.push(i);
-    } else {
-      for (let i = 0; i < options.rows; i++) {
-        if (job.since === undefined) {
-          if (!isDeleted(source, i)) rows.push(i);
-        } else {
-          const ts = rowTimestamp(source, i);
-          if (ts > job.since && ts <= until) rows.push(i);
-        }
-      }
-    }
     const perObject = options.synthetic ? 1 : options.rowsPerObject;
-    const random = new Random(hashOf(options.seed, job.key));
-    const runId = random.uuid();
+    const rows = this.#rowsOf(job);
+    const runId = new Random(hashOf(options.seed, `${job.key}@${job.at}`)).uuid();
     const objects: ObjectEntry[] = [];
     for (let start = 0; start < rows.length; start += perObject) {
       const part = String(objects.length).padStart(5, "0");
@@ -203,6 +234,14 @@ export class Jobs {
     }
     job.objects = objects;
     return objects;
+  }
+
+  /** The key indices a job serves (synthetic jobs: one index per object). */
+  #rowsOf(job: JobEntry): number[] {
+    const { synthetic } = this.#state.options;
+    if (synthetic) return Array.from({ length: synthetic.objects }, (_, i) => i);
+    if (job.since === undefined) return snapshotKeys(job.source, job.at);
+    return changedKeys(job.source, job.since, job.until ?? job.at);
   }
 
   #answer(job: JobEntry): Response {
@@ -225,21 +264,20 @@ export class Jobs {
       });
     }
     const objects = this.#objectsOf(job).map((o) => ({ id: o.id }));
-    const version = schemaVersion(job.namespace, job.table);
     if (job.since === undefined) {
       return respond.json(200, {
         ...base,
         objects,
-        schema_version: version,
-        at: isoSeconds(options.dataAt),
+        schema_version: job.version,
+        at: isoTime(job.at),
       });
     }
     return respond.json(200, {
       ...base,
       objects,
-      schema_version: version,
+      schema_version: job.version,
       since: new Date(job.since).toISOString(),
-      until: new Date(job.until ?? options.dataAt).toISOString(),
+      until: new Date(job.until ?? job.at).toISOString(),
     });
   }
 }

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { encodeObject } from "./encode.ts";
 import type { JobEntry, ObjectEntry } from "./jobs.ts";
 import { Random } from "./random.ts";
-import { generateRecord, type RowSource } from "./rows.ts";
+import { recordAt } from "./rows.ts";
 import type { SharedState } from "./shared_state.ts";
 
 /** An object's bytes as served and their MD5 (the ETag). */
@@ -27,10 +27,10 @@ export class ObjectCache {
     this.#state = state;
   }
 
-  /** The bytes of one object of a job whose rows come from `source`. */
-  get(job: JobEntry, object: ObjectEntry, source: RowSource): EncodedObject {
+  /** The bytes of one object of a job. */
+  get(job: JobEntry, object: ObjectEntry): EncodedObject {
     const { options } = this.#state;
-    const key = `${job.key}|${object.fileName}`;
+    const key = `${job.id}|${object.fileName}`;
     const cached = this.#cache.get(key);
     if (cached) {
       this.#cache.delete(key);
@@ -39,7 +39,7 @@ export class ObjectCache {
     }
     const bytes = options.synthetic
       ? this.#syntheticBytes(object.rows[0] ?? 0, options.synthetic.objectBytes)
-      : this.#encode(job, object, source);
+      : this.#encode(job, object);
     const entry = { bytes, md5: createHash("md5").update(bytes).digest("hex") };
     this.#cache.set(key, entry);
     this.#cacheSize += bytes.length;
@@ -51,10 +51,12 @@ export class ObjectCache {
     return entry;
   }
 
-  #encode(job: JobEntry, object: ObjectEntry, source: RowSource): Uint8Array {
+  /** Records as of the job's instant: a snapshot's `at`, an incremental's `until`. */
+  #encode(job: JobEntry, object: ObjectEntry): Uint8Array {
     const kind = job.since === undefined ? "snapshot" : "incremental";
-    const records = object.rows.map((i) => generateRecord(source, i, kind));
-    return encodeObject(records, source.spec, {
+    const t = job.until ?? job.at;
+    const records = object.rows.map((k) => recordAt(job.source, k, t, kind));
+    return encodeObject(records, job.source.spec, {
       format: job.format,
       mode: job.mode,
       kind,

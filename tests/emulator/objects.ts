@@ -39,7 +39,7 @@ export class Objects {
   bytes(id: string): Uint8Array {
     const found = this.#jobs.findObject(id);
     if (!found) throw new RangeError(`No such object: ${id}`);
-    return this.#cache.get(found.job, found.object, this.#jobs.source(found.job)).bytes;
+    return this.#cache.get(found.job, found.object).bytes;
   }
 
   #signature(id: string, date: string, expires: string): string {
@@ -96,7 +96,7 @@ export class Objects {
     );
     const found = this.#jobs.findObject(id);
     if (!found) return respond.s3Error(404, "NoSuchKey", "The specified key does not exist.");
-    const { bytes, md5 } = this.#cache.get(found.job, found.object, this.#jobs.source(found.job));
+    const { bytes, md5 } = this.#cache.get(found.job, found.object);
     const fault = chooseFault(
       { endpoint: "object", path: url.pathname, attempt, size: bytes.length },
       options.faults,

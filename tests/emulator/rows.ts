@@ -1,15 +1,18 @@
 /**
- * Deterministic synthetic rows. Row `i` of a table is a pure function of
- * (seed, namespace, table, i), so objects can be generated lazily, one at a
- * time, and two runs give the same bytes. The values exercise every column
- * kind and the cases that break naive writers: NULL against empty string,
- * delimiters, quotes, CR/LF, tabs, backslashes, non-ASCII text, int64 beyond
- * 2^53, the DAP placeholder values, nested objects and arrays.
+ * Deterministic synthetic rows. A row's key and values in each of its states
+ * are a pure function of (seed, namespace, table, key index, version), and
+ * its history one of (seed, namespace, table, slot) (`row_history.ts`), so
+ * objects can be generated lazily, one at a time, and two runs give the same
+ * bytes. The values exercise every column kind and the cases that break naive
+ * writers: NULL against empty string, delimiters, quotes, CR/LF, tabs,
+ * backslashes, non-ASCII text, int64 beyond 2^53, the DAP placeholder values,
+ * nested objects and arrays.
  */
 import { type Column, TRUNCATED, UNSPECIFIED } from "./columns.ts";
 import type { Json } from "./json_text.ts";
 import { hashOf, Random } from "./random.ts";
 import type { TableSpec } from "./columns.ts";
+import { type HistorySource, type RowState, stateAt } from "./row_history.ts";
 
 /** What a query asks for: the table at an instant, or the changes in a window. */
 export type QueryKind = "snapshot" | "incremental";
@@ -24,16 +27,14 @@ export interface DapRecord {
   value?: Record<string, Json>;
 }
 
-/** Where a table's rows come from and which period their changes span. */
-export interface RowSource {
-  seed: number;
-  namespace: string;
-  table: string;
+/** Where a table's rows come from: its history and the columns served. */
+export interface RowSource extends HistorySource {
   spec: TableSpec;
-  /** epoch ms of the oldest change kept */
-  start: number;
-  /** epoch ms of the newest change: the snapshot's `at` */
-  end: number;
+  /**
+   * Set when `spec` ends in the schema bump column: rows changed at or after
+   * this instant fill it, older ones leave it null.
+   */
+  bumpedAt?: number;
 }
 
 /** Texts that break naive CSV/TSV/JSON handling. */
@@ -78,17 +79,6 @@ const TWO_53 = 2n ** 53n;
 
 function rowRandom(source: RowSource, index: number, salt = ""): Random {
   return new Random(hashOf(source.seed, `${source.namespace}.${source.table}#${index}${salt}`));
-}
-
-/** When row `index` last changed (epoch ms, whole milliseconds). */
-export function rowTimestamp(source: RowSource, index: number): number {
-  const random = rowRandom(source, index, "/ts");
-  return source.start + Math.floor(random.next() * (source.end - source.start));
-}
-
-/** Whether row `index` is a delete: absent from snapshots, `D` in incrementals. */
-export function isDeleted(source: RowSource, index: number): boolean {
-  return rowRandom(source, index, "/deleted").chance(0.03);
 }
 
 function text(random: Random, maxLength?: number): string {
@@ -161,24 +151,59 @@ function objectOf(random: Random, columns: readonly Column[], end: number): Reco
   return out;
 }
 
-/** The key of row `index`: int64 ids are dense, some beyond 2^53; uuid keys are random. */
-export function rowKey(source: RowSource, index: number): Record<string, Json> {
+/** The key of generation `k`: int64 ids are dense, some beyond 2^53; uuid keys are random. */
+export function rowKey(source: RowSource, k: number): Record<string, Json> {
   const key: Record<string, Json> = {};
   for (const column of source.spec.key) {
-    if (column.kind === "uuid") key[column.name] = rowRandom(source, index, "/key").uuid();
-    else if (column.kind === "int32") key[column.name] = 1 + index;
-    else if (index % 50 === 7) key[column.name] = TWO_53 + BigInt(index);
-    else key[column.name] = 10_000_000_000_000 + index;
+    if (column.kind === "uuid") key[column.name] = rowRandom(source, k, "/key").uuid();
+    else if (column.kind === "int32") key[column.name] = 1 + k;
+    else if (k % 50 === 7) key[column.name] = TWO_53 + BigInt(k);
+    else key[column.name] = 10_000_000_000_000 + k;
   }
   return key;
 }
 
-/** Row `index` as a DAP record of a snapshot or an incremental. */
-export function generateRecord(source: RowSource, index: number, kind: QueryKind): DapRecord {
-  const ts = new Date(rowTimestamp(source, index)).toISOString();
-  const deleted = isDeleted(source, index);
-  const meta = kind === "snapshot" ? { ts } : { ts, action: deleted ? "D" as const : "U" as const };
-  const key = rowKey(source, index);
-  if (deleted) return { meta, key };
-  return { meta, key, value: objectOf(rowRandom(source, index), source.spec.value, source.end) };
+/**
+ * The values of a row in one state: a pure function of its key and version.
+ * `created_at` and `updated_at` follow its history; the schema bump column is
+ * filled once the row changed after the bump.
+ */
+function valuesAt(source: RowSource, state: RowState): Record<string, Json> {
+  const { k, born } = state.generation;
+  const bumped = source.bumpedAt !== undefined;
+  const columns = bumped ? source.spec.value.slice(0, -1) : source.spec.value;
+  const salt = state.version === 0 ? "" : `/v${state.version}`;
+  const value = objectOf(rowRandom(source, k, salt), columns, state.ts);
+  for (const column of columns) {
+    if (column.kind !== "date-time") continue;
+    if (column.name === "created_at") value.created_at = new Date(born).toISOString();
+    if (column.name === "updated_at") value.updated_at = new Date(state.ts).toISOString();
+  }
+  if (bumped) {
+    const note = `${rowRandom(source, k, `/bump${salt}`).pick(WORDS)} ${state.version}`;
+    value[source.spec.value.at(-1)!.name] = state.ts >= source.bumpedAt! ? note : null;
+  }
+  return value;
+}
+
+/**
+ * Generation `k` as a record at instant `t`: a snapshot's carries `meta.ts`
+ * only; an incremental's adds `meta.action`, and a deleted row is a `D` with
+ * its key and no value.
+ */
+export function recordAt(source: RowSource, k: number, t: number, kind: QueryKind): DapRecord {
+  const state = stateAt(source, k, t);
+  if (!state) {
+    throw new RangeError(
+      `Row ${k} of ${source.namespace}.${source.table} does not exist at ${
+        new Date(t).toISOString()
+      }`,
+    );
+  }
+  const ts = new Date(state.ts).toISOString();
+  const action = state.alive ? "U" as const : "D" as const;
+  const meta = kind === "snapshot" ? { ts } : { ts, action };
+  const key = rowKey(source, k);
+  if (!state.alive) return { meta, key };
+  return { meta, key, value: valuesAt(source, state) };
 }
