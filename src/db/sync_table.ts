@@ -17,6 +17,23 @@ export interface SyncJob {
   until?: string;
 }
 
+/**
+ * One spelling of an instant for `table_sync.timestamp`: UTC, `Z`, fractional
+ * seconds only when they are not zero (at most six digits, as databases keep).
+ */
+export function canonicalTimestamp(text: string): string {
+  const match = text.match(
+    /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i,
+  );
+  if (!match) throw new SyntaxError(`Cannot read the timestamp '${text}'`);
+  const [, date, time, fraction = "", zone = "Z"] = match;
+  const seconds = Date.parse(`${date}T${time}${zone.toUpperCase() === "Z" ? "Z" : zone}`);
+  if (Number.isNaN(seconds)) throw new SyntaxError(`Cannot read the timestamp '${text}'`);
+  const utc = new Date(seconds).toISOString().slice(0, 19);
+  const digits = fraction.slice(0, 6).replace(/0+$/, "");
+  return `${utc}${digits ? `.${digits}` : ""}Z`;
+}
+
 /** The model of a table as stored by an earlier initdb or syncdb. */
 export function storedModel(row: SyncRow): TableModel {
   let schema: Record<string, unknown>;
@@ -101,10 +118,9 @@ export class TableSync {
 
   /** Applies the rows, records where the table now stands, and commits. */
   async commit(job: SyncJob): Promise<LoadCounts> {
-    const timestamp = job.until ?? job.at;
-    if (!timestamp) {
-      throw new SyntaxError(`Cannot sync ${this.#label}: the job has no 'at' or 'until'`);
-    }
+    const end = job.until ?? job.at;
+    if (!end) throw new SyntaxError(`Cannot sync ${this.#label}: the job has no 'at' or 'until'`);
+    const timestamp = canonicalTimestamp(end);
     const counts = await this.#session.finish(this.#model);
     await this.#session.writeSync({
       namespace: this.#model.namespace,
