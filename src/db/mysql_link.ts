@@ -102,15 +102,18 @@ export class MysqlLink {
   /** Runs `LOAD DATA LOCAL INFILE`, sending `texts` (UTF-8) as the file, no faster than the socket drains. */
   async load(what: string, sql: string, texts: AsyncIterable<string>): Promise<ResultSetHeader> {
     const socket = (this.#connection.connection as unknown as { stream?: Socket }).stream;
+    let file: Readable | undefined;
     this.#loading = true;
     try {
       const [result] = await this.#send(what, () =>
         this.#connection.query<ResultSetHeader>({
           sql,
-          infileStreamFactory: () => Readable.from(packets(texts, socket)),
+          infileStreamFactory: () => (file = Readable.from(packets(texts, socket))),
         }));
       return result;
     } finally {
+      // A statement the server failed half way leaves the stream unread: closing it closes the part.
+      file?.destroy();
       this.#loading = false;
     }
   }

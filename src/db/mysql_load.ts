@@ -30,13 +30,12 @@ export function rowTuple(line: string, columns: readonly PlannedColumn[], stage:
       `Cannot read a record: expected ${columns.length + 2} fields, got ${fields.length}`,
     );
   }
-  const values: string[] = stage
-    ? [sqlString(fields[0]!), sqlString(toMysqlDatetime(fields[1]!))]
-    : [];
+  let tuple = stage ? `(${sqlString(fields[0]!)},${sqlString(toMysqlDatetime(fields[1]!))}` : "(";
   for (let i = 0; i < columns.length; i++) {
-    values.push(sqlLiteral(fields[i + 2]!, columns[i]!.conversion));
+    if (i > 0 || stage) tuple += ",";
+    tuple += sqlLiteral(fields[i + 2]!, columns[i]!.conversion);
   }
-  return `(${values.join(",")})`;
+  return tuple + ")";
 }
 
 /** How the INSERT fallback cuts statements. */
