@@ -342,3 +342,14 @@ Deno.test("a download served with Content-Encoding: gzip is stored as the object
     gzipped,
   );
 });
+
+Deno.test("dap list prints server table names inert, one per line, whatever they hold", async () => {
+  await using server = new HostileServer(courses());
+  server.script = (r) =>
+    r.route === "tables"
+      ? json(200, { tables: ["courses", "evil\nforged_table", "\x1b[2Jclear", "right\u202eleft"] })
+      : undefined;
+  const run = await runDap(["list", "--namespace", "canvas"], { ...ENV, DAP_API_URL: server.url });
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(run.stdout, "courses\nevil\\nforged_table\n\\x1b[2Jclear\nright\\u202eleft\n");
+});

@@ -1,6 +1,7 @@
 /** `dap list`: the tables of a namespace, one per line on stdout. */
 import { mandatory } from "../mandatory_option.ts";
 import { EXIT } from "../../errors.ts";
+import { printable } from "../../printable.ts";
 import type { DapProgram } from "../build_program.ts";
 import { examples } from "./examples.ts";
 import type { CommandRunner } from "../command_runner.ts";
@@ -22,7 +23,8 @@ export function registerList(program: DapProgram, run: CommandRunner): void {
       await run(async (flags, deps) => {
         const { client } = openSession(flags, deps);
         const tables = await client.listTables(flags.namespace);
-        deps.stdout(tables.map((t) => `${t}\n`).join(""));
+        // One name per line, each made inert: a name from the server cannot forge lines or escapes.
+        deps.stdout(tables.map((t) => `${printable(t)}\n`).join(""));
         return EXIT.OK;
       }, command.optsWithGlobals());
     });

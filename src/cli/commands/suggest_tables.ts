@@ -1,6 +1,7 @@
 /** After a run: for tables the server does not know, suggest the closest names it does know. */
 import type { ApiClient } from "../../api/api_client.ts";
 import { ApiError } from "../../errors.ts";
+import { printable } from "../../printable.ts";
 import type { TableResult } from "../../export/table_result.ts";
 import { closestNames } from "../closest_names.ts";
 
