@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
+import { PERMISSIONS } from "./permissions.ts";
 
 /** The release targets. */
 export const TARGETS = [
@@ -19,14 +20,6 @@ export const TARGETS = [
   "aarch64-apple-darwin",
   "x86_64-pc-windows-msvc",
 ] as const;
-
-/** What the binary may do: network, files, and the environment variables it reads. */
-export const PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env=DAP_API_URL,DAP_CLIENT_ID,DAP_CLIENT_SECRET,DAP_REQUEST_TIMEOUT,DAP_IDLE_TIMEOUT,DAP_RETRY_BUDGET,DAP_JOB_TIMEOUT,DAP_CONNECTION_STRING,NO_PROGRESS,HTTPS_PROXY,HTTP_PROXY,NO_PROXY,https_proxy,http_proxy,no_proxy,DENO_CERT",
-];
 
 const encoder = new TextEncoder();
 const say = (text: string) => Deno.stderr.writeSync(encoder.encode(text + "\n"));

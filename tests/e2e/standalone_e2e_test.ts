@@ -8,6 +8,7 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { serveEmulator } from "../emulator/serve_emulator.ts";
 import { assertJobMatches, demoEnv, listFiles, runDap } from "./run_dap.ts";
 import denoJson from "../../deno.json" with { type: "json" };
+import { PERMISSIONS } from "../../scripts/permissions.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -131,6 +132,55 @@ Deno.test("the bundle runs alone in an empty directory with an empty DENO_DIR an
       table: manifest.table,
       format: "jsonl",
     });
+  }
+});
+
+Deno.test("the bundle keeps a SQLite database with exactly the compiled binary's permissions", async () => {
+  const build = await Deno.makeTempDir({ prefix: "dap-bundle-db-" });
+  const bundled = await run(Deno.execPath(), [
+    "bundle",
+    "--quiet",
+    "--platform",
+    "deno",
+    "--output",
+    join(build, "dap.js"),
+    "src/main.ts",
+  ], { cwd: ROOT });
+  assertEquals(bundled.code, 0, bundled.stderr);
+  await using server = serveEmulator({
+    rows: 120,
+    rowsPerObject: 40,
+    jobWaitingMs: 0,
+    jobRunningMs: 0,
+  });
+  const flags = [
+    "run",
+    "--no-config",
+    "--no-remote",
+    "--no-npm",
+    ...PERMISSIONS,
+    join(build, "dap.js"),
+  ];
+  const env = {
+    ...demoEnv(server.url),
+    DAP_CONNECTION_STRING: "sqlite:///canvas.db",
+    DENO_DIR: await Deno.makeTempDir({ prefix: "dap-empty-deno-dir-" }),
+    NO_COLOR: "1",
+  };
+  for (const command of ["initdb", "syncdb", "dropdb"]) {
+    const result = await run(Deno.execPath(), [
+      ...flags,
+      command,
+      "--namespace",
+      "canvas",
+      "--table",
+      "courses",
+    ], {
+      cwd: build,
+      env,
+      clearEnv: true,
+    });
+    assertEquals(result.code, 0, `${command}: ${result.stderr}`);
   }
 });
 
