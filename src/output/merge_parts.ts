@@ -1,7 +1,7 @@
 /**
- * Merges a table's downloaded JSONL parts (gzipped, verified) into one file in
- * the chosen format, streaming: part -> gunzip -> lines -> records -> writer
- * -> `<file>.partial` -> rename. Nothing holds a part, a table or a column
+ * Merges a table's downloaded parts (gzipped, verified; JSONL, or CSV/TSV as
+ * `partFormat` says) into one file in the chosen format, streaming: part ->
+ * gunzip -> lines or fields -> writer -> `<file>.partial` -> rename. Nothing holds a part, a table or a column
  * whole; Parquet holds one bounded row group. Parts are added one at a time,
  * in order, as they arrive.
  */

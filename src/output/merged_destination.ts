@@ -1,6 +1,6 @@
 /**
  * Merged files: one file per table, `<output>/<namespace>/<table>.<ext>`, in
- * any format, made from JSONL parts kept out of sight in
+ * any format, made from parts (JSONL, CSV or TSV) kept out of sight in
  * `<output>/<namespace>/.parts/<table>/job_<id>/` while they are merged and
  * removed once the merged file and its manifest are final.
  */
@@ -10,6 +10,7 @@ import type { DataFormat } from "./data_format.ts";
 import type { Destination, TableJob, TableTarget, TableWriter } from "./destination.ts";
 import { type FlattenMode, flattenSchema } from "./flatten_schema.ts";
 import { MergedFile } from "./merge_parts.ts";
+import { PART_FORMATS } from "./merged_format.ts";
 import { makeDirectory } from "./output_directory.ts";
 import type { Codec } from "./parquet_sink.ts";
 import { type Manifest, MANIFEST_NAME, writeManifest } from "./write_manifest.ts";
@@ -23,10 +24,15 @@ export interface MergedConfig {
   outputDirectory: string;
 }
 
-/** Merges each table's parts into one file; asks the API for JSONL, lossless and fully structured. */
+/**
+ * Merges each table's parts into one file. It asks the API for the parts
+ * that cost least to merge (`PART_FORMATS`): CSV and TSV as they will be
+ * written, TSV for Parquet, JSONL for JSONL; in the merged file's mode.
+ */
 export function mergedDestination(config: MergedConfig): Destination {
+  const format = PART_FORMATS[config.format];
   return {
-    query: { format: "jsonl" },
+    query: format === "jsonl" ? { format } : { format, mode: config.mode },
     open: (target) => openMerged(config, target),
   };
 }
@@ -78,7 +84,12 @@ async function openMerged(config: MergedConfig, target: TableTarget): Promise<Ta
     target.log.info(
       `${target.namespace}.${target.table}: merging ${target.job.objects.length} part(s) into ${path}`,
     );
-    return await MergedFile.open(path, { ...config, columns, signal: target.signal });
+    return await MergedFile.open(path, {
+      ...config,
+      columns,
+      partFormat: PART_FORMATS[config.format],
+      signal: target.signal,
+    });
   };
   return {
     partsDirectory: paths.partsDirectory,

@@ -1,7 +1,11 @@
 /**
- * A typed Parquet file written row group by row group with hyparquet-writer:
- * rows are buffered up to a bounded row group, transposed into columns,
- * encoded and flushed to disk, so memory stays bounded whatever the table.
+ * A typed Parquet file written row group by row group. Values go into one
+ * encoder per column (`parquet_column.ts`), which keeps them as PLAIN bytes
+ * and cuts compressed pages of about 1 MiB; at the end of a row group the
+ * pages are written column after column. hyparquet-writer's `ParquetWriter`
+ * writes the magic, the page indexes and the footer (schema, row groups,
+ * statistics) from the chunk descriptions given here. Memory stays bounded
+ * by one row group, compressed, whatever the table.
  *
  * Types: int64 -> INT64, int32 -> INT32, number -> DOUBLE, boolean -> BOOLEAN,
  * date-time -> TIMESTAMP(UTC, MICROS), date -> DATE, string/enum -> STRING,
@@ -11,9 +15,13 @@
  */
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
-import type { ColumnSource, SchemaElement } from "hyparquet-writer";
+import type { SchemaElement } from "hyparquet-writer";
 import type { FlatColumn } from "./flatten_schema.ts";
-import { compileGetter, type JsonValue, stringifyJson } from "./json_values.ts";
+import { compileGetter, type JsonValue } from "./json_values.ts";
+import type { ColumnEncoder } from "./parquet_column.ts";
+import { columnEncoder } from "./parquet_text_column.ts";
+
+export { dateDays, timestampMicros } from "./parquet_time.ts";
 
 /** Parquet compression codecs offered by `--codec`. */
 export const CODECS = ["zstd", "snappy", "gzip", "none"] as const;
@@ -24,8 +32,12 @@ const CODEC_NAMES = { zstd: "ZSTD", snappy: "SNAPPY", gzip: "GZIP", none: "UNCOM
 
 /** Rows per row group at most: large enough for good compression. */
 export const ROW_GROUP_ROWS = 100_000;
-/** JSON text per row group at most (buffered as JS values): bounds memory for wide rows. */
-export const ROW_GROUP_BYTES = 8 * 1024 * 1024;
+/** Encoded values per row group at most (held, compressed, until the group is written): bounds memory for wide rows. */
+export const ROW_GROUP_BYTES = 32 * 1024 * 1024;
+
+type RowGroup = ParquetWriter["row_groups"][number];
+type ColumnChunk = RowGroup["columns"][number];
+type Statistics = NonNullable<NonNullable<ColumnChunk["meta_data"]>["statistics"]>;
 
 /** The Parquet schema element of a flat column. */
 export function parquetElement(column: FlatColumn): SchemaElement {
@@ -58,66 +70,12 @@ export function parquetElement(column: FlatColumn): SchemaElement {
   }
 }
 
-const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/i;
-
-/** Microseconds since the epoch of an RFC 3339 timestamp, exact to the microsecond. */
-export function timestampMicros(text: string): bigint {
-  const match = text.match(TIMESTAMP);
-  if (!match) throw new SyntaxError(`Cannot read timestamp '${text}'`);
-  const seconds = Date.parse(`${match[1]}${match[3] ?? "Z"}`);
-  if (Number.isNaN(seconds)) throw new SyntaxError(`Cannot read timestamp '${text}'`);
-  const fraction = (match[2] ?? "").padEnd(6, "0").slice(0, 6);
-  return BigInt(seconds) * 1000n + BigInt(fraction);
-}
-
-/** Days since the epoch of a `YYYY-MM-DD` date. */
-export function dateDays(text: string): number {
-  const ms = Date.parse(`${text.slice(0, 10)}T00:00:00Z`);
-  if (Number.isNaN(ms)) throw new SyntaxError(`Cannot read date '${text}'`);
-  return Math.floor(ms / 86_400_000);
-}
-
-const rawJson = (JSON as unknown as { rawJSON: (text: string) => unknown }).rawJSON;
-
-/**
- * hyparquet-writer stringifies JSON columns itself and would round bigints to
- * numbers; raw JSON numbers (JSON.rawJSON) pass through it exactly.
- */
-function withRawIntegers(value: JsonValue): unknown {
-  if (typeof value === "bigint") return rawJson(value.toString());
-  if (Array.isArray(value)) return value.map(withRawIntegers);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const key in value) out[key] = withRawIntegers(value[key]!);
-    return out;
-  }
-  return value;
-}
-
-function cell(column: FlatColumn, value: JsonValue): unknown {
-  if (value === null) return null;
-  switch (column.type) {
-    case "int64":
-      return typeof value === "bigint" ? value : BigInt(value as number);
-    case "timestamp":
-      return timestampMicros(value as string);
-    case "date":
-      return dateDays(value as string);
-    case "json":
-      return withRawIntegers(value);
-    case "string":
-      return typeof value === "string" ? value : stringifyJson(value);
-    default:
-      return value;
-  }
-}
-
 /** A ByteWriter that flushes to an open file past 1 MiB and on finish. */
 class FileByteWriter extends ByteWriter {
   readonly #file: Deno.FsFile;
 
   constructor(file: Deno.FsFile) {
-    super(1 << 20);
+    super(1 << 21);
     this.#file = file;
   }
 
@@ -139,64 +97,120 @@ class FileByteWriter extends ByteWriter {
   }
 }
 
-/** Writes records to a Parquet file; call `add()` per record and `close()` at the end. */
+/**
+ * Writes rows to a Parquet file: push each column's value into `encoders`
+ * (or `add()` a parsed record), call `endRow()` after each row, `close()` at the end.
+ */
 export class ParquetSink {
-  readonly #columns: readonly FlatColumn[];
+  readonly encoders: readonly ColumnEncoder[];
   readonly #getters: ((record: JsonValue) => JsonValue)[];
   readonly #writer: ParquetWriter;
   readonly #bytes: FileByteWriter;
   readonly #rowGroupRows: number;
-  #buffer: unknown[][];
-  /** rows and JSON bytes in the buffer */
+  readonly #codec: typeof CODEC_NAMES[Codec];
   #rows = 0;
-  #bufferedBytes = 0;
 
   constructor(
     file: Deno.FsFile,
     columns: readonly FlatColumn[],
     options: { codec?: Codec; rowGroupRows?: number } = {},
   ) {
-    this.#columns = columns;
     this.#getters = columns.map((column) => compileGetter(column.path));
     this.#rowGroupRows = options.rowGroupRows ?? ROW_GROUP_ROWS;
     this.#bytes = new FileByteWriter(file);
-    this.#buffer = columns.map(() => []);
+    this.#codec = CODEC_NAMES[options.codec ?? "zstd"];
     this.#writer = new ParquetWriter({
       writer: this.#bytes,
       schema: [{ name: "root", num_children: columns.length }, ...columns.map(parquetElement)],
-      codec: CODEC_NAMES[options.codec ?? "zstd"],
+      codec: this.#codec,
       compressors: {
         GZIP: (input) => new Uint8Array(gzipSync(input)),
         ZSTD: (input) => new Uint8Array(zstdCompressSync(input)),
       },
       createdBy: "dap-deno",
     });
+    const compress = this.#codec === "UNCOMPRESSED"
+      ? undefined
+      : this.#writer.compressors[this.#codec];
+    this.encoders = columns.map((column) => columnEncoder(column, compress));
   }
 
-  /** Adds one record (`size`: its JSON text length); writes a row group when the buffer is full. */
-  add(record: JsonValue, size = 0): void {
-    for (let i = 0; i < this.#columns.length; i++) {
-      this.#buffer[i]!.push(cell(this.#columns[i]!, this.#getters[i]!(record)));
-    }
-    this.#bufferedBytes += size;
-    if (++this.#rows >= this.#rowGroupRows || this.#bufferedBytes >= ROW_GROUP_BYTES) {
+  /** Adds one parsed record (`_size`, its text length, is no longer needed). */
+  add(record: JsonValue, _size = 0): void {
+    const encoders = this.encoders;
+    for (let i = 0; i < encoders.length; i++) encoders[i]!.push(this.#getters[i]!(record));
+    this.endRow();
+  }
+
+  /** One row's values are in every encoder; writes a row group when it is full. */
+  endRow(): void {
+    const rows = ++this.#rows;
+    if (rows >= this.#rowGroupRows || ((rows & 255) === 0 && this.#held() >= ROW_GROUP_BYTES)) {
       this.#flushGroup();
     }
   }
 
+  #held(): number {
+    let bytes = 0;
+    for (const encoder of this.encoders) bytes += encoder.heldBytes;
+    return bytes;
+  }
+
   #flushGroup(): void {
-    const count = this.#buffer[0]?.length ?? 0;
-    if (count === 0) return;
-    const columnData: ColumnSource[] = this.#columns.map((column, i) => ({
-      name: column.name,
-      data: this.#buffer[i]!,
-      nullable: !column.required,
-    }));
-    this.#writer.write({ columnData, rowGroupSize: count });
+    if (this.#rows === 0) return;
+    const start = this.#bytes.offset;
+    const columns = this.encoders.map((encoder) => this.#writeChunk(encoder));
+    let size = 0n;
+    for (const chunk of columns) size += chunk.meta_data!.total_uncompressed_size;
+    this.#writer.row_groups.push({
+      columns,
+      total_byte_size: size,
+      num_rows: BigInt(this.#rows),
+      total_compressed_size: BigInt(this.#bytes.offset - start),
+    });
+    this.#writer.num_rows += BigInt(this.#rows);
     this.#bytes.flush();
-    this.#buffer = this.#columns.map(() => []);
     this.#rows = 0;
-    this.#bufferedBytes = 0;
+  }
+
+  /** Writes one column's pages; describes them for the footer and the offset index. */
+  #writeChunk(encoder: ColumnEncoder): ColumnChunk {
+    const data = encoder.takeChunk();
+    const offset = this.#bytes.offset;
+    const locations = [];
+    let firstRow = 0n, uncompressed = 0;
+    for (const page of data.pages) {
+      locations.push({
+        offset: BigInt(this.#bytes.offset),
+        compressed_page_size: page.bytes.length,
+        first_row_index: firstRow,
+      });
+      this.#bytes.appendBytes(page.bytes);
+      firstRow += BigInt(page.values);
+      uncompressed += page.uncompressedSize;
+    }
+    const element = parquetElement(encoder.column);
+    const chunk: ColumnChunk = {
+      file_offset: BigInt(offset),
+      meta_data: {
+        type: element.type!,
+        encodings: encoder.column.required ? ["PLAIN"] : ["PLAIN", "RLE"],
+        path_in_schema: [encoder.column.name],
+        codec: this.#codec,
+        num_values: BigInt(data.rows),
+        total_uncompressed_size: BigInt(uncompressed),
+        total_compressed_size: BigInt(this.#bytes.offset - offset),
+        data_page_offset: BigInt(offset),
+        statistics: { ...data.statistics, null_count: BigInt(data.nulls) } as Statistics,
+        encoding_stats: [{
+          page_type: "DATA_PAGE_V2",
+          encoding: "PLAIN",
+          count: data.pages.length,
+        }],
+      },
+    };
+    this.#writer.pendingIndexes.push({ chunk, offsetIndex: { page_locations: locations } });
+    return chunk;
   }
 
   /** Writes the last row group and the footer. */

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "npm:@duckdb/node-api@1.5.6-r.1";
 import { assert, assertEquals } from "../support/assert.ts";
 import { serveEmulator } from "../emulator/serve_emulator.ts";
+import { call, login } from "../support/api_session.ts";
 import { gunzipText } from "../support/gunzip.ts";
 import { demoEnv, runDap } from "./run_dap.ts";
 import {
@@ -54,15 +55,23 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
   }
 }
 
-/** The records of the merged run's parts, as served (the object ids traded for URLs, in order). */
-function servedRecords(emulator: Emulator): JsonValue[] {
-  const ids = emulator.requests
-    .filter((r) => r.endpoint === "urls" && r.status === 200)
-    .flatMap((r) => (JSON.parse(r.body) as { id: string }[]).map((o) => o.id));
-  return ids.flatMap((id) =>
-    gunzipText(emulator.objectBytes(id)).split("\n").filter((l) => l).map(
-      parseJsonLossless,
-    )
+/**
+ * The records of a table as the emulator serves them in JSONL: the rows the merged run's parts
+ * held, in order, whatever format the run asked for (CSV/TSV/Parquet merges ask for CSV or TSV).
+ */
+async function servedRecords(
+  emulator: Emulator,
+  namespace: string,
+  table: string,
+): Promise<JsonValue[]> {
+  const token = await login(emulator.handler);
+  const path = `/dap/query/${namespace}/table/${table}/data`;
+  let job = (await call(emulator.handler, token, "POST", path, { format: "jsonl" })).json;
+  while (job.status !== "complete") {
+    job = (await call(emulator.handler, token, "GET", `/dap/job/${job.id}`)).json;
+  }
+  return (job.objects as { id: string }[]).flatMap(({ id }) =>
+    gunzipText(emulator.objectBytes(id)).split("\n").filter((l) => l).map(parseJsonLossless)
   );
 }
 
@@ -89,7 +98,7 @@ async function mergedRun(namespace: string, table: string, format: string, mode 
   assertEquals(run.code, 0, run.stderr);
   const ext = format === "jsonl" ? "jsonl" : format;
   const path = join(out, namespace, `${table}.${ext}`);
-  const records = servedRecords(server.emulator);
+  const records = await servedRecords(server.emulator, namespace, table);
   // A snapshot has no meta.action column, as the service's own snapshot files (issue 12).
   const columns = flattenSchema(tableSchema(findTable(namespace, table)!), mode as "expanded", {
     withAction: false,
