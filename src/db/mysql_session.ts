@@ -372,7 +372,7 @@ export class MysqlSession implements TableSession {
   async #merge(model: TableModel): Promise<LoadCounts> {
     const sql = mergeSql(this.#name, model);
     const what = `apply the changes to ${this.#name}`;
-    await this.#link.run(what, sql.latest);
+    for (const statement of sql.latest) await this.#link.run(what, statement);
     const removed = await this.#link.run(what, sql.remove);
     await this.#link.run(what, sql.upsert);
     const [count] = await this.#link.rows<{ n: unknown }>(what, sql.count);

@@ -244,7 +244,7 @@ function keyJoin(model: TableModel, left: string, right: string): string {
  * temporary table once (MySQL cannot reopen one within a statement).
  */
 export function mergeSql(table: string, model: TableModel): {
-  latest: string;
+  latest: string[];
   remove: string;
   upsert: string;
   count: string;
@@ -259,10 +259,13 @@ export function mergeSql(table: string, model: TableModel): {
   const newest = `JOIN ${latest} AS l ON l.${seq} = s.${seq}`;
   const columns = model.columns.map((c) => quoteName(c.name));
   return {
-    latest: `CREATE TEMPORARY TABLE ${latest} (PRIMARY KEY (${seq})) ENGINE=InnoDB ` +
-      `SELECT ${seq} FROM (SELECT ${seq}, ROW_NUMBER() OVER (PARTITION BY ${keys} ` +
-      `ORDER BY ${quoteName(STAGE_TS)} DESC, ${seq} DESC) AS dap__rank FROM ${stage}) AS ranked ` +
-      "WHERE dap__rank = 1",
+    // CREATE and INSERT apart: servers enforcing GTID consistency refuse CREATE ... SELECT.
+    latest: [
+      `CREATE TEMPORARY TABLE ${latest} (${seq} bigint NOT NULL PRIMARY KEY) ENGINE=InnoDB`,
+      `INSERT INTO ${latest} (${seq}) SELECT ${seq} FROM (SELECT ${seq}, ROW_NUMBER() OVER ` +
+      `(PARTITION BY ${keys} ORDER BY ${quoteName(STAGE_TS)} DESC, ${seq} DESC) AS dap__rank ` +
+      `FROM ${stage}) AS ranked WHERE dap__rank = 1`,
+    ],
     remove: `DELETE t FROM ${quoteName(table)} AS t JOIN ${stage} AS s ON ${
       keyJoin(model, "t", "s")
     } ${newest} WHERE ${action} = 'D'`,
