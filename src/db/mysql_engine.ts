@@ -16,7 +16,8 @@ import type { Connection } from "./connection_string.ts";
 import type { Engine, EngineOptions, SessionMode, SyncRow, TableSession } from "./engine.ts";
 import { connectError } from "./mysql_errors.ts";
 import { MysqlLink } from "./mysql_link.ts";
-import { MysqlSession, type ServerInfo, toSyncRow } from "./mysql_session.ts";
+import { MysqlSession } from "./mysql_session.ts";
+import { type ServerInfo, toSyncRow } from "./mysql_tables.ts";
 import {
   helperName,
   lockName,
@@ -233,8 +234,12 @@ class MysqlEngine implements Engine {
           "WHERE `source_namespace` = ? ORDER BY `source_table`, `id`",
         [namespace],
       );
-      const seen = new Set<string>();
-      return rows.map(toSyncRow).filter((r) => !seen.has(r.table) && seen.add(r.table));
+      // The official client's table_sync has no unique key: the first row of a table counts.
+      const byTable = new Map<string, SyncRow>();
+      for (const row of rows.map(toSyncRow)) {
+        if (!byTable.has(row.table)) byTable.set(row.table, row);
+      }
+      return [...byTable.values()];
     });
   }
 

@@ -1,11 +1,18 @@
 /**
- * The two ways records reach a MySQL table: the text of `LOAD DATA LOCAL
- * INFILE` (the normalized lines, with what MySQL reads differently from
- * COPY text fixed), or multi-row INSERT statements for servers that refuse
- * local infile. Both stream: one batch of records in memory at a time.
+ * The two ways records reach a MySQL table: `LOAD DATA LOCAL INFILE` fed the
+ * normalized lines (with what MySQL reads differently from COPY text fixed),
+ * or multi-row INSERT statements where the server refuses local infile
+ * (detected up front, or at the first refusal). Both stream: one batch of
+ * records in memory at a time.
  */
-import type { PlannedColumn } from "./mysql_sql.ts";
+import { DatabaseError } from "../errors.ts";
+import type { Log } from "../runtime.ts";
+import { isInfileRefused } from "./mysql_errors.ts";
+import type { MysqlLink } from "./mysql_link.ts";
+import { insertHeadSql, insertTailSql, loadDataSql, type PlannedColumn } from "./mysql_sql.ts";
+import type { ServerInfo } from "./mysql_tables.ts";
 import { loadDataLine, sqlLiteral, sqlString, toMysqlDatetime } from "./mysql_values.ts";
+import type { TableModel } from "./table_model.ts";
 
 /** The infile's text, batch by batch; stops with the signal's reason on Ctrl-C; counts the lines. */
 export async function* infileText(
@@ -77,4 +84,107 @@ export async function* insertStatements(
     }
   }
   if (rows.length > 0) yield shape.head + rows.join(",") + shape.tail;
+}
+
+/** Where one part's records go. */
+export interface LoadPlan {
+  /** `namespace.table`, for messages */
+  label: string;
+  /** the new table (initdb) or the staging table (syncdb) */
+  into: string;
+  model: TableModel;
+  columns: readonly PlannedColumn[];
+  stage: boolean;
+}
+
+/** What loading needs from the engine and the run. */
+export interface LoadContext {
+  /** shared: its `localInfile` turns off at the first refusal */
+  server: ServerInfo;
+  signal: AbortSignal;
+  log: Log;
+}
+
+/** Loads one part's records the fastest way the server allows; resolves with the lines loaded. */
+export async function loadRecords(
+  link: MysqlLink,
+  plan: LoadPlan,
+  records: AsyncIterable<string[]>,
+  context: LoadContext,
+): Promise<number> {
+  if (context.server.localInfile) {
+    const lines = await loadInfile(link, plan, records, context);
+    if (lines !== undefined) return lines;
+  }
+  return await loadInserts(link, plan, records, context);
+}
+
+/** LOAD DATA LOCAL INFILE; undefined when the server refuses it (nothing was read: the INSERTs take over). */
+async function loadInfile(
+  link: MysqlLink,
+  plan: LoadPlan,
+  records: AsyncIterable<string[]>,
+  context: LoadContext,
+): Promise<number | undefined> {
+  const counter = { lines: 0 };
+  try {
+    const result = await link.load(
+      `load ${plan.label} into ${plan.into}`,
+      loadDataSql(plan.into, plan.columns, plan.stage),
+      infileText(records, context.signal, counter),
+    );
+    await checkWarnings(link, plan, result.warningStatus);
+  } catch (error) {
+    const driverError = error instanceof DatabaseError ? error.cause : error;
+    if (!isInfileRefused(driverError) || counter.lines > 0) throw error;
+    context.server.localInfile = false;
+    context.log.info(
+      `${plan.label}: the server refuses LOAD DATA LOCAL INFILE (local_infile is off): loading with batched INSERTs`,
+    );
+    return undefined;
+  }
+  return counter.lines;
+}
+
+/** A LOAD DATA LOCAL turns bad values into warnings (the server cannot stop the file): they fail the load. */
+async function checkWarnings(link: MysqlLink, plan: LoadPlan, count: number): Promise<void> {
+  if (!count) return;
+  const warnings = await link.rows<{ Level: string; Code: number; Message: string }>(
+    "read the load's warnings",
+    "SHOW WARNINGS LIMIT 3",
+  );
+  const first = warnings.find((w) => w.Level !== "Note");
+  if (!first) return;
+  throw new DatabaseError(
+    `Cannot load ${plan.label} into ${plan.into}: ${first.Message} [${first.Code}]` +
+      (count > 1 ? ` (and ${count - 1} more warning(s))` : ""),
+  );
+}
+
+/** Multi-row INSERTs in one transaction per part; resolves with the lines loaded. */
+async function loadInserts(
+  link: MysqlLink,
+  plan: LoadPlan,
+  records: AsyncIterable<string[]>,
+  context: LoadContext,
+): Promise<number> {
+  const counter = { lines: 0 };
+  const statements = insertStatements(
+    records,
+    {
+      head: insertHeadSql(plan.into, plan.model, plan.stage),
+      tail: insertTailSql(plan.into, plan.model, plan.stage),
+      columns: plan.columns,
+      stage: plan.stage,
+      maxBytes: context.server.maxStatementBytes,
+    },
+    context.signal,
+    counter,
+  );
+  await link.run("start a transaction", "START TRANSACTION");
+  for await (const statement of statements) {
+    await link.run(`insert ${plan.label} into ${plan.into}`, statement);
+  }
+  await link.run(`commit the rows of ${plan.label}`, "COMMIT");
+  return counter.lines;
 }

@@ -19,17 +19,14 @@
 import type { Log } from "../runtime.ts";
 import { DatabaseError } from "../errors.ts";
 import type { LoadCounts, SessionMode, SyncRow, TableSession } from "./engine.ts";
-import { infileText, insertStatements } from "./mysql_load.ts";
+import { loadRecords } from "./mysql_load.ts";
 import type { MysqlLink } from "./mysql_link.ts";
 import { dropColumnsSql, planMigration } from "./mysql_migrate.ts";
 import {
   createStageSql,
   createTableSql,
   helperName,
-  insertHeadSql,
-  insertTailSql,
   LATEST_TABLE,
-  loadDataSql,
   mergeSql,
   mysqlTableName,
   type PlannedColumn,
@@ -38,22 +35,15 @@ import {
   SYNC_TABLE,
   type TableColumn,
 } from "./mysql_sql.ts";
-import { type Conversion, fromMysqlDatetime, toMysqlDatetime } from "./mysql_values.ts";
-import type { DbColumn, TableModel } from "./table_model.ts";
-import { isInfileRefused } from "./mysql_errors.ts";
-
-/** What the engine knows of its server, shared by its sessions. */
-export interface ServerInfo {
-  database: string;
-  /** whether LOAD DATA LOCAL INFILE works (turned off at the first refusal) */
-  localInfile: boolean;
-  /** bytes an INSERT statement may have */
-  maxStatementBytes: number;
-  /** fractional digits of `table_sync.timestamp` (0 as the official client creates it) */
-  syncPrecision: number;
-  /** ` DEFAULT CHARSET=utf8mb4` when the database's default is something else */
-  tableOptions: string;
-}
+import {
+  conversionOf,
+  type ServerInfo,
+  SYNC_COLUMNS,
+  tableColumns,
+  toSyncRow,
+} from "./mysql_tables.ts";
+import { toMysqlDatetime } from "./mysql_values.ts";
+import type { TableModel } from "./table_model.ts";
 
 /** What a session is given. */
 export interface SessionSetup {
@@ -69,61 +59,6 @@ export interface SessionSetup {
   /** called once the session has ended (committed or rolled back) */
   onEnd: () => void;
 }
-
-/** The columns of a table as the server describes them, in order (none when it does not exist). */
-export async function tableColumns(link: MysqlLink, table: string): Promise<TableColumn[]> {
-  const rows = await link.rows<Record<string, unknown>>(
-    `read the columns of ${table}`,
-    "SELECT COLUMN_NAME AS name, COLUMN_TYPE AS columnType, DATA_TYPE AS dataType, " +
-      "IS_NULLABLE AS nullable, CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation " +
-      "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? " +
-      "ORDER BY ORDINAL_POSITION",
-    [table],
-  );
-  return rows.map((r) => ({
-    name: String(r.name),
-    columnType: String(r.columnType),
-    dataType: String(r.dataType).toLowerCase(),
-    nullable: r.nullable === "YES",
-    charset: r.charset === null ? null : String(r.charset),
-    collation: r.collation === null ? null : String(r.collation),
-  }));
-}
-
-/** A `table_sync` row as the contract reads it. */
-export function toSyncRow(row: Record<string, unknown>): SyncRow {
-  return {
-    namespace: String(row.source_namespace),
-    table: String(row.source_table),
-    timestamp: fromMysqlDatetime(String(row.timestamp)),
-    schemaVersion: Number(row.schema_version),
-    schemaDescription: String(row.schema_description),
-    targetSchema: row.target_schema === null ? null : String(row.target_schema),
-    targetTable: String(row.target_table),
-  };
-}
-
-/** How a model column's TSV field becomes a value of the column as it stands (dap's layout or the official client's). */
-export function conversionOf(column: DbColumn, target: TableColumn): Conversion {
-  const binary = target.dataType === "binary" || target.dataType === "varbinary";
-  switch (column.type.kind) {
-    case "boolean":
-      return "boolean";
-    case "timestamp":
-      return target.dataType === "datetime" || target.dataType === "timestamp"
-        ? "timestamp"
-        : "plain";
-    case "uuid":
-      return binary ? "uuid-binary" : "plain";
-    case "text":
-      return binary ? "inet-binary" : "plain";
-    default:
-      return "plain";
-  }
-}
-
-const SYNC_COLUMNS = "`source_namespace`, `source_table`, `timestamp`, `schema_version`, " +
-  "`target_schema`, `target_table`, `schema_description_format`, `schema_description`";
 
 /** One table's transaction; see the module comment for how each mode stays atomic. */
 export class MysqlSession implements TableSession {
@@ -268,89 +203,14 @@ export class MysqlSession implements TableSession {
         this.#staged = true;
       }
       const into = stage ? STAGE_TABLE : this.#target!.table;
-      if (this.#setup.server.localInfile) {
-        const loaded = await this.#loadInfile(into, columns, stage, records);
-        if (loaded) return;
-      }
-      await this.#loadInserts(into, model, stage, records);
+      const plan = { label: this.#label, into, model, columns, stage };
+      this.#rows += await loadRecords(this.#link, plan, records, this.#setup);
     });
   }
 
   #stageColumns(): TableColumn[] {
     const byName = new Map(this.#target!.columns.map((c) => [c.name, c]));
     return this.#plan!.map((p) => byName.get(p.name)!);
-  }
-
-  /** LOAD DATA LOCAL INFILE; false when the server refuses it (nothing was read: the INSERTs take over). */
-  async #loadInfile(
-    into: string,
-    columns: PlannedColumn[],
-    stage: boolean,
-    records: AsyncIterable<string[]>,
-  ): Promise<boolean> {
-    const counter = { lines: 0 };
-    const text = infileText(records, this.#setup.signal, counter);
-    try {
-      const result = await this.#link.load(
-        `load ${this.#label} into ${into}`,
-        loadDataSql(into, columns, stage),
-        text,
-      );
-      await this.#checkWarnings(into, result.warningStatus);
-    } catch (error) {
-      const driverError = error instanceof DatabaseError ? error.cause : error;
-      if (!isInfileRefused(driverError) || counter.lines > 0) throw error;
-      this.#setup.server.localInfile = false;
-      this.#setup.log.info(
-        `${this.#label}: the server refuses LOAD DATA LOCAL INFILE (local_infile is off): loading with batched INSERTs`,
-      );
-      return false;
-    }
-    this.#rows += counter.lines;
-    return true;
-  }
-
-  /** A LOAD DATA LOCAL turns bad values into warnings (the server cannot stop the file): they fail the load. */
-  async #checkWarnings(into: string, count: number): Promise<void> {
-    if (!count) return;
-    const warnings = await this.#link.rows<{ Level: string; Code: number; Message: string }>(
-      "read the load's warnings",
-      "SHOW WARNINGS LIMIT 3",
-    );
-    const serious = warnings.filter((w) => w.Level !== "Note");
-    if (serious.length === 0) return;
-    const first = serious[0]!;
-    throw new DatabaseError(
-      `Cannot load ${this.#label} into ${into}: ${first.Message} [${first.Code}]` +
-        (count > 1 ? ` (and ${count - 1} more warning(s))` : ""),
-    );
-  }
-
-  async #loadInserts(
-    into: string,
-    model: TableModel,
-    stage: boolean,
-    records: AsyncIterable<string[]>,
-  ): Promise<void> {
-    const counter = { lines: 0 };
-    const statements = insertStatements(
-      records,
-      {
-        head: insertHeadSql(into, model, stage),
-        tail: insertTailSql(into, model, stage),
-        columns: this.#plan!,
-        stage,
-        maxBytes: this.#setup.server.maxStatementBytes,
-      },
-      this.#setup.signal,
-      counter,
-    );
-    await this.#link.run("start a transaction", "START TRANSACTION");
-    for await (const statement of statements) {
-      await this.#link.run(`insert ${this.#label} into ${into}`, statement);
-    }
-    await this.#link.run(`commit the rows of ${this.#label}`, "COMMIT");
-    this.#rows += counter.lines;
   }
 
   finish(model: TableModel): Promise<LoadCounts> {
