@@ -95,11 +95,11 @@ export function planMigration(
   after: TableModel,
 ): MigrationPlan {
   if (!sameKeys(before, after)) {
-    const label = `${after.namespace}.${after.table}`;
+    const flags = `--namespace ${after.namespace} --table ${after.table}`;
     throw new UsageError(
-      `Cannot syncdb ${label}: its key changed (${before.keys.join(", ")} -> ${
-        after.keys.join(", ")
-      }); rebuild it: dap syncdb --namespace ${after.namespace} --table ${after.table} --reinit`,
+      `Cannot syncdb ${after.namespace}.${after.table}: its key changed (${
+        before.keys.join(", ")
+      } -> ${after.keys.join(", ")}); rebuild it: dap dropdb ${flags}, then dap initdb ${flags}`,
     );
   }
   const byName = new Map(actual.map((c) => [c.name, c]));

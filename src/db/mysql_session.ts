@@ -165,7 +165,7 @@ export class MysqlSession implements TableSession {
         const flags = `--namespace ${this.#setup.namespace} --table ${this.#setup.table}`;
         throw new DatabaseError(
           `Cannot syncdb ${this.#label}: table ${this.#name} is missing though table_sync lists it; ` +
-            `rebuild it: dap syncdb ${flags} --reinit`,
+            `rebuild it: dap dropdb ${flags}, then dap initdb ${flags}`,
         );
       }
       const plan = planMigration(this.#name, actual, before, after);

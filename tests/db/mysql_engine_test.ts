@@ -286,7 +286,10 @@ Deno.test("planMigration() refuses a changed key with advice", () => {
     () => planMigration("canvas__things", [], MODEL, other),
     UsageError,
   );
-  assertMatch(error.message, /its key changed \(id -> uuid\).*--reinit/);
+  assertMatch(
+    error.message,
+    /its key changed \(id -> uuid\); rebuild it: dap dropdb .*, then dap initdb/,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
