@@ -1,0 +1,25 @@
+/** What running from source installs: only the packages the program itself imports. */
+import { assertEquals } from "./support/assert.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+/** Packages src/ needs without naming them: peers of the ones it imports. */
+const PEERS = ["commander"]; // @commander-js/extra-typings wraps commander
+
+async function sourceTexts(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) out.push(...await sourceTexts(path));
+    else if (entry.name.endsWith(".ts")) out.push(await Deno.readTextFile(path));
+  }
+  return out;
+}
+
+Deno.test("deno.json imports only what src/ uses: no test-only package is installed by `deno task dap`", async () => {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const src = (await sourceTexts(`${ROOT}src`)).join("\n");
+  const unused = Object.keys(config.imports).filter((name) =>
+    !PEERS.includes(name) && !new RegExp(`(from |import\\()"${name}(/[^"]*)?"`).test(src)
+  );
+  assertEquals(unused, []);
+});
