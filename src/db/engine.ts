@@ -49,7 +49,7 @@ export interface TableSession {
    * Takes one part's records, in batches of normalized lines
    * (`<action U|D>\t<meta.ts>\t<col 1>\t...\t<col N>`, COPY text escapes,
    * `\N` for NULL, the model's columns in model order). `init` sessions
-   * insert (a key repeated in a snapshot keeps its newest `meta.ts`);
+   * insert (a key repeated in a snapshot, as canvas_logs.web_logs can, keeps one row);
    * `sync` sessions upsert `U` and delete `D` keys, newest `meta.ts` wins.
    * `records` may be iterated again (each pass reads the part anew), e.g. to
    * load a part another way after a first attempt was rolled back.
