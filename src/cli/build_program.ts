@@ -15,7 +15,12 @@ import { registerSchema } from "./commands/schema.ts";
 import { registerSnapshot } from "./commands/snapshot.ts";
 import { registerSyncdb } from "./commands/syncdb.ts";
 import type { CommandRunner } from "./command_runner.ts";
-import { DEFAULT_BASE_URL } from "./resolve_config.ts";
+import {
+  DEFAULT_BASE_URL,
+  parseNamespace,
+  parseOutputDirectory,
+  parseTables,
+} from "./resolve_config.ts";
 import { checkMandatory } from "./mandatory_option.ts";
 
 /** Where commander writes help and its own errors. */
@@ -87,12 +92,28 @@ Exit codes: 0 ok, 1 bug, 2 usage, 3 auth, 4 API, 5 some files missing, 6 databas
     );
 }
 
+/** Refuses a bad namespace, table list or output directory before any request, for every command. */
+function checkTargets(options: Record<string, unknown>): void {
+  if (typeof options.namespace === "string") parseNamespace(options.namespace);
+  if (typeof options.table === "string") parseTables(options.table);
+  if (typeof options.outputDirectory === "string") parseOutputDirectory(options.outputDirectory);
+}
+
+/** Redacts the value of a mistyped option (`--client-secet=S`) from commander's messages. */
+function redactOptionValues(text: string): string {
+  return text.replace(/'(--?[\w-]+)=[^']*'/g, "'$1=[redacted]'");
+}
+
 /** The `dap` program as built: global options typed for every command. */
 export type DapProgram = ReturnType<typeof globalProgram>;
 
 /** Builds the `dap` program; `run` runs a command's handler with its parsed flags. */
 export function buildProgram(run: CommandRunner, output: ProgramOutput): DapProgram {
-  const program = globalProgram(output);
+  const safe = {
+    writeOut: output.writeOut,
+    writeErr: (text: string) => output.writeErr(redactOptionValues(text)),
+  };
+  const program = globalProgram(safe);
   const commands = [
     registerSnapshot,
     registerIncremental,
@@ -104,9 +125,12 @@ export function buildProgram(run: CommandRunner, output: ProgramOutput): DapProg
     registerCompletions,
   ];
   for (const register of commands) register(program, run);
-  program.hook("preAction", (_program, command) => checkMandatory(command));
+  program.hook("preAction", (_program, command) => {
+    checkMandatory(command);
+    checkTargets(command.opts());
+  });
   for (const command of program.commands) {
-    command.exitOverride().configureOutput(output).showSuggestionAfterError(true);
+    command.exitOverride().configureOutput(safe).showSuggestionAfterError(true);
   }
   return program;
 }

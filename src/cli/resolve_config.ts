@@ -53,6 +53,11 @@ export function parseBaseUrl(text: string): URL {
   if (url.username || url.password) {
     throw new UsageError(`Cannot use base URL '${url.host}': it must not contain credentials`);
   }
+  if (url.search || url.hash || text.includes("?") || text.includes("#")) {
+    throw new UsageError(
+      `Cannot use base URL '${url.origin}${url.pathname}': it must not have a query or fragment (?…, #…)`,
+    );
+  }
   if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
     throw new UsageError(
       `Cannot use base URL '${text}': plain HTTP would send the client secret in clear; use https:// (http:// is allowed only for localhost)`,
@@ -118,6 +123,7 @@ export function parseFormat(text: string): DataFormat {
 export function parseTables(text: string): string[] | "all" {
   const names = text.split(",").map((t) => t.trim()).filter((t) => t !== "");
   if (names.length === 0) throw new UsageError("Cannot read --table: no table name given");
+  for (const name of names) checkName("--table", name);
   if (names.includes("all")) {
     if (names.length > 1) {
       throw new UsageError("Cannot read --table: 'all' cannot be combined with names");
@@ -125,6 +131,44 @@ export function parseTables(text: string): string[] | "all" {
     return "all";
   }
   return [...new Set(names)];
+}
+
+/** C0 and C1 control characters. */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Longest namespace or table name accepted (DAP's are short identifiers). */
+const MAX_NAME_CHARS = 128;
+
+/** Refuses a name that cannot be a DAP namespace or table: empty, a path, control characters, too long. */
+function checkName(flag: string, name: string): void {
+  const bad = name === ""
+    ? "it is empty"
+    : name === "." || name === ".." || /[\/\\]/.test(name)
+    ? "it is not a name"
+    : CONTROL.test(name)
+    ? "it holds control characters"
+    : name.length > MAX_NAME_CHARS
+    ? `it is longer than ${MAX_NAME_CHARS} characters`
+    : undefined;
+  if (bad) {
+    const shown = JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
+    throw new UsageError(`Cannot use ${flag} ${shown}: ${bad}`);
+  }
+}
+
+/** Reads `--namespace`: any name the server may know, but never empty or a path. */
+export function parseNamespace(text: string): string {
+  checkName("--namespace", text.trim());
+  return text.trim();
+}
+
+/** Reads `--output-directory`: any path but the empty one (which would mean the current directory by accident). */
+export function parseOutputDirectory(text: string): string {
+  if (text.trim() === "") {
+    throw new UsageError("Cannot use --output-directory '': give a directory (default: downloads)");
+  }
+  return text;
 }
 
 /** Reads a positive integer flag. */

@@ -27,6 +27,10 @@ export interface LoggerOptions {
 const PATTERNS: RegExp[] = [
   /(\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi,
   /([?&]X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+/gi,
+  // other object stores' signed URLs: S3 SigV2, Google Cloud Storage, Azure SAS
+  /([?&](?:Signature|X-Goog-Signature|X-Goog-Credential|sig)=)[^&\s"']+/gi,
+  // a password in any URL: scheme://user:password@host (up to the last @ before the path)
+  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)[^\s"']*(?=@[^\s@"']*(?:[\s"']|$))/gi,
   /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
   /((?:client_secret|access_token)["']?\s*[:=]\s*["']?)[^"'&\s,}]+/gi,
 ];
@@ -93,14 +97,18 @@ export class Logger {
     this.log("error", message, fields);
   }
 
-  /** Writes one line when `level` is enabled. */
+  /** Writes one line when `level` is enabled; texts are redacted before JSON escapes them. */
   log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
     if (!this.enabled(level)) return;
     const time = new Date(this.#now()).toISOString();
+    const text = this.redact(message);
+    const clean = Object.fromEntries(
+      Object.entries(fields).map(([k, v]) => [k, typeof v === "string" ? this.redact(v) : v]),
+    );
     const line = this.format === "json"
-      ? JSON.stringify({ time, level, message, ...fields })
-      : `${time} ${level.toUpperCase().padEnd(7)} ${message}${
-        Object.keys(fields).length ? " " + JSON.stringify(fields) : ""
+      ? JSON.stringify({ time, level, message: text, ...clean })
+      : `${time} ${level.toUpperCase().padEnd(7)} ${text}${
+        Object.keys(clean).length ? " " + JSON.stringify(clean) : ""
       }`;
     this.#write(this.redact(line) + "\n");
   }

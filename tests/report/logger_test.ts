@@ -35,3 +35,40 @@ Deno.test("Logger writes plain or JSON lines at or above its level, redacted", (
     '{"time":"2026-01-02T03:04:05.000Z","level":"error","message":"Bearer [redacted] failed","code":4}\n',
   ]);
 });
+
+Deno.test("redact() removes passwords in any URL and other stores' URL signatures", () => {
+  assertEquals(redact("ftp://u:PW@h/x"), "ftp://u:[redacted]@h/x");
+  assertEquals(redact("bad https://u:PW@[bad"), "bad https://u:[redacted]@[bad");
+  assertEquals(
+    redact("to postgresql://dap:p@ss@db:5432/x ok"),
+    "to postgresql://dap:[redacted]@db:5432/x ok",
+  );
+  assertEquals(
+    redact("GET https://h/o?AWSAccessKeyId=A&Signature=abc%2F&Expires=1"),
+    "GET https://h/o?AWSAccessKeyId=A&Signature=[redacted]&Expires=1",
+  );
+  assertEquals(
+    redact("https://storage.googleapis.com/b/o?X-Goog-Signature=beef"),
+    "https://storage.googleapis.com/b/o?X-Goog-Signature=[redacted]",
+  );
+  assertEquals(
+    redact("https://a.blob.core.windows.net/c/b?sv=1&sig=Zm9v%3D"),
+    "https://a.blob.core.windows.net/c/b?sv=1&sig=[redacted]",
+  );
+  assertEquals(redact("mail me@example.org"), "mail me@example.org");
+});
+
+Deno.test("Logger redacts before JSON escapes: a secret with quotes or backslashes never leaks", () => {
+  const secret = 'se"cr\\et-value';
+  const lines: string[] = [];
+  const logger = new Logger({
+    format: "json",
+    write: (l) => lines.push(l),
+    secrets: new Set([secret]),
+  });
+  logger.warning(`refused ${secret}`, { detail: `was ${secret}` });
+  assertEquals(lines.length, 1);
+  assertEquals(lines[0]!.includes("cr\\\\et"), false);
+  const parsed = JSON.parse(lines[0]!);
+  assertEquals([parsed.message, parsed.detail], ["refused [redacted]", "was [redacted]"]);
+});

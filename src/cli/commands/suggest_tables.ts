@@ -22,7 +22,7 @@ export async function suggestTables(
     if (close.length === 0) return [];
     return [
       `${namespace}.${result.table}: did you mean ${
-        close.join(", ")
+        close.map((name) => printable(name)).join(", ")
       }? — dap list --namespace ${namespace} shows all`,
     ];
   });
