@@ -12,6 +12,10 @@ import { type Compress, definitionLevels, type EncodedPage, encodePage } from ".
 
 /** Values per page at most, in bytes before compression. */
 export const PAGE_BYTES = 1 << 20;
+/** Values buffered for pages, all columns together: wide tables get smaller pages. */
+export const PAGES_BUDGET = 16 << 20;
+/** Values per page at least, however wide the table. */
+export const MIN_PAGE_BYTES = 64 << 10;
 
 /** Min and max as hyparquet-writer's statistics take them. */
 export interface ColumnStatistics {
@@ -28,11 +32,17 @@ export interface ColumnChunkData {
   statistics: ColumnStatistics;
 }
 
+/** Values per page for a table of `columns` columns: at most PAGE_BYTES, within PAGES_BUDGET. */
+export function pageBytesFor(columns: number): number {
+  return Math.max(MIN_PAGE_BYTES, Math.min(PAGE_BYTES, Math.floor(PAGES_BUDGET / columns)));
+}
+
 /** The encoder of one column; subclasses append values of their type. */
 export abstract class ColumnEncoder {
   readonly column: FlatColumn;
-  protected readonly values = new ByteBuffer();
+  protected readonly values: ByteBuffer;
   readonly #compress?: Compress;
+  readonly #pageBytes: number;
   #bitmap = new Uint8Array(4096);
   #pageRows = 0;
   #pageNulls = 0;
@@ -42,9 +52,13 @@ export abstract class ColumnEncoder {
   /** value bytes in this row group, compressed pages included before compression */
   bytes = 0;
 
-  constructor(column: FlatColumn, compress?: Compress) {
+  /** `pageBytes`: values per page (see `pageBytesFor`) @default PAGE_BYTES */
+  constructor(column: FlatColumn, compress?: Compress, pageBytes = PAGE_BYTES) {
     this.column = column;
     this.#compress = compress;
+    this.#pageBytes = pageBytes;
+    // A page is cut past pageBytes: room for one more value of average size avoids growing.
+    this.values = new ByteBuffer(pageBytes + (64 << 10));
   }
 
   /** Appends one field of a TSV line, `bytes[start, end)`, COPY-escaped when `escaped`. */
@@ -79,7 +93,7 @@ export abstract class ColumnEncoder {
       this.#bitmap[row >> 3]! |= 1 << (row & 7);
     }
     if (++this.#pageRows >= this.#bitmap.length * 8) this.#growBitmap();
-    if (this.values.length >= PAGE_BYTES) this.#cutPage();
+    if (this.values.length >= this.#pageBytes) this.#cutPage();
   }
 
   #growBitmap(): void {

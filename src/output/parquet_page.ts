@@ -11,7 +11,10 @@ export type Compress = (bytes: Uint8Array) => Uint8Array;
 
 /** One encoded page and what the column chunk's metadata needs of it. */
 export interface EncodedPage {
-  bytes: Uint8Array;
+  /** header, levels and values, to be written in this order */
+  parts: Uint8Array[];
+  /** their length */
+  size: number;
   /** header, levels and values before compression */
   uncompressedSize: number;
   values: number;
@@ -86,12 +89,11 @@ export function encodePage(
     raw: values.length,
     stored: stored.length,
   }, compress !== undefined);
-  const bytes = new Uint8Array(header.length + levels.length + stored.length);
-  bytes.set(header.content());
-  bytes.set(levels, header.length);
-  bytes.set(stored, header.length + levels.length);
+  // The values are copied once (when not compressed: the buffer is reused for the next page).
+  const kept = compress ? stored : stored.slice();
   return {
-    bytes,
+    parts: [header.content(), levels, kept],
+    size: header.length + levels.length + stored.length,
     uncompressedSize: header.length + levels.length + values.length,
     values: counts.rows,
   };

@@ -18,7 +18,7 @@ import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet-writer";
 import type { FlatColumn } from "./flatten_schema.ts";
 import { compileGetter, type JsonValue } from "./json_values.ts";
-import type { ColumnEncoder } from "./parquet_column.ts";
+import { type ColumnEncoder, pageBytesFor } from "./parquet_column.ts";
 import { columnEncoder } from "./parquet_text_column.ts";
 
 export { dateDays, timestampMicros } from "./parquet_time.ts";
@@ -32,8 +32,11 @@ const CODEC_NAMES = { zstd: "ZSTD", snappy: "SNAPPY", gzip: "GZIP", none: "UNCOM
 
 /** Rows per row group at most: large enough for good compression. */
 export const ROW_GROUP_ROWS = 100_000;
-/** Encoded values per row group at most (held, compressed, until the group is written): bounds memory for wide rows. */
-export const ROW_GROUP_BYTES = 32 * 1024 * 1024;
+/**
+ * Values per row group at most, before compression: bounds the pages held
+ * (compressed) until the group is written, so memory stays flat for wide rows.
+ */
+export const ROW_GROUP_BYTES = 24 * 1024 * 1024;
 
 type RowGroup = ParquetWriter["row_groups"][number];
 type ColumnChunk = RowGroup["columns"][number];
@@ -132,7 +135,8 @@ export class ParquetSink {
     const compress = this.#codec === "UNCOMPRESSED"
       ? undefined
       : this.#writer.compressors[this.#codec];
-    this.encoders = columns.map((column) => columnEncoder(column, compress));
+    const pageBytes = pageBytesFor(columns.length);
+    this.encoders = columns.map((column) => columnEncoder(column, compress, pageBytes));
   }
 
   /** Adds one parsed record (`_size`, its text length, is no longer needed). */
@@ -182,10 +186,10 @@ export class ParquetSink {
     for (const page of data.pages) {
       locations.push({
         offset: BigInt(this.#bytes.offset),
-        compressed_page_size: page.bytes.length,
+        compressed_page_size: page.size,
         first_row_index: firstRow,
       });
-      this.#bytes.appendBytes(page.bytes);
+      for (const part of page.parts) this.#bytes.appendBytes(part);
       firstRow += BigInt(page.values);
       uncompressed += page.uncompressedSize;
     }

@@ -40,8 +40,8 @@ class ByteArrayEncoder extends ColumnEncoder {
   #min?: Uint8Array;
   #max?: Uint8Array;
 
-  constructor(column: FlatColumn, compress?: Compress) {
-    super(column, compress);
+  constructor(column: FlatColumn, compress?: Compress, pageBytes?: number) {
+    super(column, compress, pageBytes);
     this.#json = column.type === "json";
   }
 
@@ -95,22 +95,26 @@ class ByteArrayEncoder extends ColumnEncoder {
   }
 }
 
-/** The encoder of a column's type. */
-export function columnEncoder(column: FlatColumn, compress?: Compress): ColumnEncoder {
+/** The encoder of a column's type (`pageBytes`: values per page). */
+export function columnEncoder(
+  column: FlatColumn,
+  compress?: Compress,
+  pageBytes?: number,
+): ColumnEncoder {
   switch (column.type) {
     case "int64":
-      return new Int64Encoder(column, compress);
+      return new Int64Encoder(column, compress, pageBytes);
     case "timestamp":
-      return new TimestampEncoder(column, compress);
+      return new TimestampEncoder(column, compress, pageBytes);
     case "int32":
     case "date":
-      return new Int32Encoder(column, compress);
+      return new Int32Encoder(column, compress, pageBytes);
     case "double":
-      return new DoubleEncoder(column, compress);
+      return new DoubleEncoder(column, compress, pageBytes);
     case "boolean":
-      return new BooleanEncoder(column, compress);
+      return new BooleanEncoder(column, compress, pageBytes);
     case "string":
     case "json":
-      return new ByteArrayEncoder(column, compress);
+      return new ByteArrayEncoder(column, compress, pageBytes);
   }
 }

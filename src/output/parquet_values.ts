@@ -105,8 +105,8 @@ class Int32Encoder extends ColumnEncoder {
   #min = Infinity;
   #max = -Infinity;
 
-  constructor(column: FlatColumn, compress?: Compress) {
-    super(column, compress);
+  constructor(column: FlatColumn, compress?: Compress, pageBytes?: number) {
+    super(column, compress, pageBytes);
     this.#date = column.type === "date";
   }
 

@@ -27,16 +27,22 @@ export class TsvColumnReader {
   }
 
   /** Reads the complete lines of the part's next bytes (a partial last line waits); returns the rows read. */
-  read(chunk: Uint8Array): number {
-    let bytes = chunk;
-    if (this.#carry) {
-      bytes = new Uint8Array(this.#carry.length + chunk.length);
-      bytes.set(this.#carry);
-      bytes.set(chunk, this.#carry.length);
-      this.#carry = undefined;
-    }
+  read(bytes: Uint8Array): number {
     let start = 0, rows = 0;
-    for (let end = bytes.indexOf(NEWLINE); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
+    if (this.#carry) {
+      // Only the line that spans two chunks is copied.
+      const end = bytes.indexOf(NEWLINE);
+      if (end < 0) {
+        this.#carry = concat(this.#carry, bytes);
+        return 0;
+      }
+      const line = concat(this.#carry, bytes.subarray(0, end));
+      this.#carry = undefined;
+      this.#readLine(line, 0, line.length);
+      rows++;
+      start = end + 1;
+    }
+    for (let end = bytes.indexOf(NEWLINE, start); end >= 0; end = bytes.indexOf(NEWLINE, start)) {
       this.#readLine(bytes, start, end);
       rows++;
       start = end + 1;
@@ -97,4 +103,11 @@ export class TsvColumnReader {
       `Cannot read ${this.#name}: line ${this.#line} has ${fields} fields, the header ${this.#encoders.length}`,
     );
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
