@@ -57,6 +57,11 @@ export class DownloadError extends Error {
   override name = "DownloadError";
 }
 
+/** A local file that could not be written (a full disk, a read-only directory, a path in the way). */
+export class WriteError extends Error {
+  override name = "WriteError";
+}
+
 /** A database that cannot be reached, refuses us, or fails a statement. */
 export class DatabaseError extends Error {
   override name = "DatabaseError";
@@ -76,7 +81,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof AuthError) return EXIT.AUTH;
   if (error instanceof ApiError || error instanceof JobFailedError) return EXIT.API;
   if (error instanceof SyntaxError) return EXIT.API;
-  if (error instanceof DownloadError) return EXIT.PARTIAL;
+  if (error instanceof DownloadError || error instanceof WriteError) return EXIT.PARTIAL;
   if (error instanceof DatabaseError) return EXIT.DATABASE;
   if (error instanceof InterruptedError) return EXIT.INTERRUPTED;
   if (error instanceof DOMException && error.name === "AbortError") return EXIT.INTERRUPTED;

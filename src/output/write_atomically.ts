@@ -1,8 +1,17 @@
 /**
  * The one way files are made final: write `<path>.partial`, flush it to the
  * disk, rename it to `<path>`. A file under its final name is whole; a
- * failure removes the `.partial` rather than leave a file that looks done.
+ * failure removes the `.partial` rather than leave a file that looks done,
+ * and is a `WriteError` naming the file (exit 5).
  */
+import { WriteError } from "../errors.ts";
+
+/** The one-line error for a file that could not be written. */
+export function writeError(path: string, error: unknown): WriteError {
+  if (error instanceof WriteError) return error;
+  const reason = error instanceof Error ? error.message.split(" (os error")[0]! : String(error);
+  return new WriteError(`Cannot write ${path}: ${reason}`, { cause: error });
+}
 
 /** A file being written under `<path>.partial` until committed. */
 export class AtomicFile {
@@ -21,21 +30,29 @@ export class AtomicFile {
    */
   static async open(path: string): Promise<AtomicFile> {
     const partial = `${path}.partial`;
-    await Deno.remove(partial).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    });
-    const file = await Deno.open(partial, { write: true, createNew: true });
-    return new AtomicFile(path, file);
+    try {
+      await Deno.remove(partial).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+      const file = await Deno.open(partial, { write: true, createNew: true });
+      return new AtomicFile(path, file);
+    } catch (error) {
+      throw writeError(partial, error);
+    }
   }
 
   /** Flushes the bytes to the disk and renames the file to `path`. */
   async commit(): Promise<void> {
     try {
-      await this.file.syncData();
-    } finally {
-      this.file.close();
+      try {
+        await this.file.syncData();
+      } finally {
+        this.file.close();
+      }
+      await Deno.rename(`${this.path}.partial`, this.path);
+    } catch (error) {
+      throw writeError(this.path, error);
     }
-    await Deno.rename(`${this.path}.partial`, this.path);
   }
 
   /** Closes and removes the `.partial`. */
@@ -60,7 +77,7 @@ export async function writeAtomically(path: string, content: string | Uint8Array
     await atomic.commit();
   } catch (error) {
     await atomic.abort();
-    throw error;
+    throw writeError(path, error);
   }
 }
 

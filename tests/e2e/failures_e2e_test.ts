@@ -287,3 +287,28 @@ Deno.test("a 403 account error fails fast with its message and uuid (exit 4)", a
   );
   assertEquals(server.emulator.requests.filter((r) => r.endpoint === "query").length, 1);
 });
+
+Deno.test("a manifest that cannot be written: exit 5, one line naming it, no manifest left behind", async () => {
+  await using server = serveEmulator(FAST);
+  const out = await tempDir();
+  const args = ["snapshot", "--namespace", "canvas", "--table", "users", "--output-directory", out];
+  const first = await runDap(args, demoEnv(server.url));
+  assertEquals(first.code, 0, first.stderr);
+  const [jobDir] = (await Array.fromAsync(Deno.readDir(out))).map((e) => join(out, e.name));
+  await Deno.remove(join(jobDir!, ".dap-manifest.json"));
+  // Something in the way of the manifest's .partial: a directory that is not empty.
+  await Deno.mkdir(join(jobDir!, ".dap-manifest.json.partial", "in-the-way"), { recursive: true });
+  const run = await runDap(args, demoEnv(server.url));
+  assertEquals(run.code, 5, run.stderr);
+  assertMatch(
+    run.stderr.trim().split("\n").at(-1)!,
+    new RegExp(
+      `^canvas\\.users: FAILED after [\\d.]+s: Cannot write ${jobDir}/\\.dap-manifest\\.json\\.partial: Directory not empty$`,
+    ),
+  );
+  assertEquals(run.stderr.includes("This is a bug"), false);
+  await Deno.stat(join(jobDir!, ".dap-manifest.json")).then(
+    () => assert(false, "no manifest"),
+    (error) => assert(error instanceof Deno.errors.NotFound),
+  );
+});
