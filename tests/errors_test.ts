@@ -2,12 +2,14 @@ import { assertEquals } from "./support/assert.ts";
 import {
   ApiError,
   AuthError,
+  DatabaseError,
   describeError,
   DownloadError,
   exitCodeFor,
   InterruptedError,
   JobFailedError,
   UsageError,
+  WriteError,
 } from "../src/errors.ts";
 
 Deno.test("exitCodeFor() maps each error class to its documented code", () => {
@@ -18,6 +20,8 @@ Deno.test("exitCodeFor() maps each error class to its documented code", () => {
     [new JobFailedError("x"), 4],
     [new SyntaxError("x"), 4],
     [new DownloadError("x"), 5],
+    [new WriteError("x"), 5],
+    [new DatabaseError("x"), 6],
     [new InterruptedError(), 130],
     [new DOMException("x", "AbortError"), 130],
     [new TypeError("bug"), 1],
