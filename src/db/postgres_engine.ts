@@ -109,7 +109,8 @@ function driverOptions(
     ssl: sslOption(connection.ssl, host),
     max,
     prepare: false,
-    fetch_types: false,
+    // Left on: with it off, postgres.js 3.4.9 never hands a new connection to reserve().
+    fetch_types: true,
     idle_timeout: undefined,
     max_lifetime: 0,
     connect_timeout: Math.ceil(connectTimeoutMs / 1000),
@@ -170,6 +171,7 @@ export async function createPostgresEngine(
     host: connection.host ?? "localhost",
     port: connection.port ?? 5432,
     secrets: connection.password ? [connection.password] : [],
+    ssl: connection.ssl,
   });
   try {
     await engine.inspect();

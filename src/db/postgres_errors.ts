@@ -23,6 +23,8 @@ export interface ErrorContext {
   port: number;
   /** texts never to show (the password) */
   secrets: readonly string[];
+  /** `?ssl=`, for the hint when a server that will not encrypt hangs up */
+  ssl?: string;
 }
 
 /** Errors the server sent (they carry a SQLSTATE and a severity). */
@@ -79,12 +81,19 @@ export function connectReason(error: unknown, secrets: readonly string[]): strin
   return known ? `${known} [${code}]` : describe(error, secrets);
 }
 
+const HANG_UPS = new Set(["ECONNRESET", "EPIPE", "CONNECTION_CLOSED"]);
+
 /** The one-line error for a server that cannot be reached or refuses us. */
 export function connectError(context: ErrorContext, error: unknown): DatabaseError {
+  const code = (error as DriverError | undefined)?.code ?? "";
+  const encrypted = ["require", "verify-ca", "verify-full"].includes(context.ssl ?? "");
+  const hint = encrypted && HANG_UPS.has(code)
+    ? ` (with ?ssl=${context.ssl}: does the server accept SSL connections?)`
+    : "";
   return new DatabaseError(
     `Cannot connect to the PostgreSQL server at ${context.host}:${context.port}: ${
       connectReason(error, context.secrets)
-    }`,
+    }${hint}`,
   );
 }
 

@@ -24,43 +24,66 @@ class SourceError {
   constructor(readonly inner: unknown) {}
 }
 
-/** Resolves when the stream can take more, or has failed or closed. */
-function writable(stream: Writable): Promise<void> {
+/** Resolves at the stream's next `event`, or when it fails or closes. */
+function next(stream: Writable, event: string): Promise<void> {
+  const events = [event, "error", "close"];
   return new Promise((resolve) => {
     const done = () => {
-      for (const event of ["drain", "error", "close"]) stream.off(event, done);
+      for (const name of events) stream.off(name, done);
       resolve();
     };
-    for (const event of ["drain", "error", "close"]) stream.once(event, done);
+    for (const name of events) stream.once(name, done);
   });
 }
 
-/** Resolves when the COPY is complete on the server; rejects with its failure. */
-function finished(stream: Writable, failure: () => unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (failure() !== undefined) return reject(failure());
-    stream.once("finish", () => resolve());
-    stream.once("error", () => reject(failure()));
+/**
+ * The COPY's failure as the server reports it. postgres.js (3.4.9) resolves
+ * a COPY's query with its stream, and when the server refuses the data
+ * after the last chunk (a duplicate key found at the end) it only rejects
+ * that already-resolved query: the stream never finishes nor fails. So the
+ * rejection is caught here.
+ */
+function serverFailure(query: object): Promise<never> {
+  const settle = query as { reject: (error: unknown) => void };
+  const reject = settle.reject;
+  const failed = new Promise<never>((_, fail) => {
+    settle.reject = (error) => {
+      fail(error);
+      reject(error);
+    };
   });
+  failed.catch(() => {}); // a COPY refused before it starts fails its query instead
+  return failed;
 }
 
 /** Writes every chunk of `texts` into a COPY stream, waiting whenever the socket is behind. */
-async function pump(stream: Writable, texts: AsyncIterable<string>): Promise<void> {
+async function pump(
+  stream: Writable,
+  texts: AsyncIterable<string>,
+  refused: Promise<never>,
+): Promise<void> {
   let failure: unknown;
   // Kept for the stream's life: a late error with no listener would be an uncaught exception.
   stream.on("error", (error) => failure ??= error);
+  const stopped = refused.catch((error) => {
+    failure ??= error;
+  });
   try {
     for await (const text of texts) {
       if (failure !== undefined) break;
-      if (!stream.write(text)) await writable(stream);
+      if (!stream.write(text)) await Promise.race([next(stream, "drain"), stopped]);
     }
   } catch (error) {
     // CopyFail: the server aborts the COPY, the connection stays usable.
     stream.destroy(error instanceof Error ? error : new Error(String(error)));
     throw new SourceError(error);
   }
-  if (failure === undefined) stream.end();
-  await finished(stream, () => failure);
+  if (failure === undefined) {
+    stream.end();
+    await Promise.race([next(stream, "finish"), stopped]);
+  }
+  if (failure !== undefined) throw failure;
+  if (!stream.writableFinished) throw new Error("the COPY ended before the server confirmed it");
 }
 
 /** A session's reserved connection. */
@@ -95,10 +118,11 @@ export class PostgresLink {
     await this.#send(what, async () => {
       const query = this.#sql.unsafe(sql);
       this.#current = query;
+      const refused = serverFailure(query);
       const stream = await query.writable();
       this.#copy = stream;
       try {
-        await pump(stream, texts);
+        await pump(stream, texts, refused);
       } finally {
         this.#copy = undefined;
       }
