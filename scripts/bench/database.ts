@@ -1,0 +1,268 @@
+/**
+ * Section 7 of `deno task bench` (issue 14): database sync on real servers
+ * started for the run (tests/support), each measured side by side.
+ *
+ * - initdb: `dap initdb` as shipped, end to end (the emulator serves the
+ *   table as TSV parts; dap downloads, verifies and loads them), at two
+ *   table sizes for peak RSS. PostgreSQL is compared with `psql \copy` of
+ *   the same rows (exported from the loaded table) into a table of the same
+ *   shape, primary key included.
+ * - syncdb: exact counts of changes need generated records, so this one
+ *   drives the engine through its seam, as the database destination does,
+ *   in a child process (`engine_sync.ts`) reading one gzipped TSV part of
+ *   the emulator's records: `upserts` (half updates of live keys with a
+ *   newer meta.ts, half new keys) and `deletes` of other live keys.
+ */
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { delimitedText, flatColumns } from "../../tests/emulator/encode.ts";
+import { snapshotKeys } from "../../tests/emulator/row_history.ts";
+import { type DapRecord, recordAt } from "../../tests/emulator/rows.ts";
+import { serveEmulator } from "../../tests/emulator/serve_emulator.ts";
+import { tableAt } from "../../tests/emulator/table_at.ts";
+import { HISTORY_ANCHOR } from "../../tests/emulator/row_history.ts";
+import { startMariadb } from "../../tests/support/mariadb_server.ts";
+import { startPostgres } from "../../tests/support/postgres_server.ts";
+import { check, dap, fresh, say, timed, verdict, WORK } from "./support.ts";
+
+const NAMESPACE = "canvas";
+const TABLE = "wiki_pages";
+
+/** Sizes of the database section. */
+export interface DatabaseBench {
+  rows: number;
+  smallRows: number;
+  upserts: number;
+  deletes: number;
+}
+
+interface Engine {
+  label: string;
+  /** a fresh, empty database for one table size */
+  start(): Promise<{ url: string; stop(): Promise<void> } & Record<string, unknown>>;
+}
+
+/** The emulator's records for a syncdb: half updates, half inserts, then deletes; gzipped TSV as served. */
+function changesPart(rows: number, upserts: number, deletes: number): Uint8Array {
+  const served = tableAt(NAMESPACE, TABLE, HISTORY_ANCHOR)!;
+  const source = { seed: 1, namespace: NAMESPACE, table: TABLE, rows, spec: served.spec };
+  const live = snapshotKeys(source, HISTORY_ANCHOR);
+  if (live.length < upserts + deletes) throw new RangeError("Cannot bench syncdb: too few rows");
+  const later = new Date(HISTORY_ANCHOR + 3_600_000).toISOString();
+  const records: DapRecord[] = [];
+  for (let i = 0; i < upserts + deletes; i++) {
+    const record = recordAt(source, live[i]!, HISTORY_ANCHOR, "incremental");
+    if (i >= upserts) records.push({ meta: { ts: later, action: "D" }, key: record.key });
+    else if (i % 2 === 0) records.push({ ...record, meta: { ts: later, action: "U" } });
+    else {
+      const key = { ...record.key, id: 10_000_000_000_000 + 1_000_000_000 + i };
+      records.push({ ...record, key, meta: { ts: later, action: "U" } });
+    }
+  }
+  const columns = flatColumns(served.spec, { mode: "condensed", kind: "incremental" });
+  return new Uint8Array(gzipSync(delimitedText(records, columns, "tsv"), { level: 1 }));
+}
+
+async function initdb(url: string, connection: string) {
+  return check(
+    await dap(url, [
+      "initdb",
+      "--namespace",
+      NAMESPACE,
+      "--table",
+      TABLE,
+      "--connection-string",
+      connection,
+    ]),
+    `dap initdb (${connection.split(":")[0]})`,
+  );
+}
+
+/** One syncdb through the engine seam in a child process: its own seconds, the counts, peak RSS. */
+async function syncdb(connection: string, part: string) {
+  const result = check(
+    await timed(
+      Deno.execPath(),
+      [
+        "run",
+        "--allow-all",
+        join(import.meta.dirname!, "engine_sync.ts"),
+        connection,
+        NAMESPACE,
+        TABLE,
+        part,
+      ],
+      {},
+      true,
+    ),
+    "engine_sync.ts",
+  );
+  const answer = JSON.parse(result.stdout) as {
+    seconds: number;
+    upserted: number;
+    deleted: number;
+  };
+  return { ...answer, rssMb: result.rssMb };
+}
+
+/** `psql \copy` of the rows dap loaded, into an empty table of the same shape: seconds. */
+async function psqlCopy(superuserUrl: string): Promise<number> {
+  const file = join(WORK, "copy.tsv");
+  const psql = (command: string) => timed("psql", ["-q", "-X", superuserUrl, "-c", command]);
+  check(await psql(`\\copy ${NAMESPACE}.${TABLE} TO '${file}'`), "psql \\copy TO");
+  check(
+    await psql(`CREATE TABLE ${NAMESPACE}.bench_copy (LIKE ${NAMESPACE}.${TABLE} INCLUDING ALL)`),
+    "psql CREATE TABLE",
+  );
+  const copy = check(
+    await psql(`\\copy ${NAMESPACE}.bench_copy FROM '${file}'`),
+    "psql \\copy FROM",
+  );
+  await Deno.remove(file);
+  return copy.seconds;
+}
+
+interface Database {
+  url: string;
+  /** PostgreSQL: the superuser's URL, for psql */
+  superuserUrl?: string;
+  stop(): Promise<void>;
+}
+
+const MARIADB_ARGS = ["--innodb-buffer-pool-size=1G", "--innodb-log-file-size=512M"];
+
+/** The engines measured, each on a fresh database per table size. */
+const ENGINES: { label: string; start: () => Promise<Database> }[] = [
+  { label: "PostgreSQL (COPY)", start: () => startPostgres() },
+  {
+    label: "SQLite",
+    start: async () => {
+      const path = join(WORK, "bench.db");
+      await Deno.remove(path).catch(() => {});
+      return { url: `sqlite:///${path}`, stop: () => Deno.remove(path).catch(() => {}) };
+    },
+  },
+  {
+    label: "MariaDB (LOAD DATA)",
+    start: () => startMariadb({ localInfile: true, serverArgs: MARIADB_ARGS }),
+  },
+  {
+    label: "MariaDB (INSERT fallback)",
+    start: () => startMariadb({ localInfile: false, serverArgs: MARIADB_ARGS }),
+  },
+];
+
+interface EngineResult {
+  initRss: number[];
+  init?: number;
+  copy?: number;
+  sync?: { seconds: number; upserted: number; deleted: number; rssMb: number };
+}
+
+/** An emulator serving canvas.wiki_pages, its TSV parts made once by a throwaway initdb into SQLite. */
+async function warmEmulator(rows: number) {
+  const server = serveEmulator({
+    rows,
+    rowsPerObject: 100_000,
+    jobWaitingMs: 0,
+    jobRunningMs: 0,
+    gzipLevel: 1,
+    cacheBytes: 2 * 1024 * 1024 * 1024,
+  });
+  const warm = join(WORK, "warm.db");
+  await initdb(server.url, `sqlite:///${warm}`);
+  await Deno.remove(warm);
+  return server;
+}
+
+async function benchEngine(
+  engine: { label: string; start: () => Promise<Database> },
+  url: string,
+  rows: number,
+  sync: { part: string; upserts: number; deletes: number } | undefined,
+  result: EngineResult,
+): Promise<void> {
+  const database = await engine.start();
+  try {
+    const init = await initdb(url, database.url);
+    result.initRss.push(init.rssMb);
+    let line = `${engine.label.padEnd(26)} initdb ${init.seconds.toFixed(2)} s (${
+      (rows / init.seconds / 1000).toFixed(0)
+    }k rows/s), peak RSS ${init.rssMb.toFixed(0)} MB`;
+    if (sync) {
+      result.init = init.seconds;
+      if (database.superuserUrl) {
+        result.copy = await psqlCopy(database.superuserUrl);
+        line += `; psql \\copy ${result.copy.toFixed(2)} s, ratio ${
+          (init.seconds / result.copy).toFixed(2)
+        }`;
+      }
+      result.sync = await syncdb(database.url, sync.part);
+      line += `\n${"".padEnd(26)} syncdb ${sync.upserts} upserts + ${sync.deletes} deletes: ${
+        result.sync.seconds.toFixed(2)
+      } s (applied ${result.sync.upserted} + ${result.sync.deleted}), peak RSS ${
+        result.sync.rssMb.toFixed(0)
+      } MB`;
+    }
+    say(line);
+  } finally {
+    await database.stop();
+  }
+}
+
+/** Section 7. */
+export async function benchDatabase(bench: DatabaseBench): Promise<void> {
+  say(
+    `## 7. Database sync of canvas.wiki_pages (13 columns): dap initdb end to end, syncdb through the engine`,
+  );
+  const part = join(WORK, "changes.tsv.gz");
+  await Deno.writeFile(part, changesPart(bench.rows, bench.upserts, bench.deletes));
+  const results = new Map(ENGINES.map((e) => [e.label, { initRss: [] } as EngineResult]));
+  for (const rows of [bench.smallRows, bench.rows]) {
+    say(`### ${rows.toLocaleString("en")} rows`);
+    await using server = await warmEmulator(rows);
+    const sync = rows === bench.rows ? { part, ...bench } : undefined;
+    for (const engine of ENGINES) {
+      await benchEngine(engine, server.url, rows, sync, results.get(engine.label)!);
+    }
+  }
+  await Deno.remove(part);
+  databaseVerdicts(bench, results);
+  await fresh(join(WORK, "out"));
+  say();
+}
+
+function databaseVerdicts(bench: DatabaseBench, results: Map<string, EngineResult>): void {
+  const pg = results.get(ENGINES[0]!.label)!;
+  const ratio = pg.init! / pg.copy!;
+  verdict(
+    "database",
+    `PostgreSQL initdb of ${
+      bench.rows.toLocaleString("en")
+    } rows within 1.5 × psql \\copy of the same rows`,
+    `${pg.init!.toFixed(2)} s / ${pg.copy!.toFixed(2)} s = ${
+      ratio.toFixed(2)
+    } (dap downloads and verifies the parts too)`,
+    ratio <= 1.5,
+  );
+  const exact = [...results.values()].every((r) =>
+    r.sync?.upserted === bench.upserts && r.sync?.deleted === bench.deletes
+  );
+  verdict(
+    "database",
+    `syncdb applies exactly ${bench.upserts} upserts and ${bench.deletes} deletes on every engine`,
+    [...results].map(([label, r]) =>
+      `${label} ${r.sync!.upserted}+${r.sync!.deleted} in ${r.sync!.seconds.toFixed(2)} s`
+    ).join("; "),
+    exact,
+  );
+  const peaks = [...results].map(([label, r]) => [label, [...r.initRss, r.sync!.rssMb]] as const);
+  const flat = peaks.every(([, mb]) => Math.max(...mb) < 150 && mb[1]! <= mb[0]! * 1.3);
+  verdict(
+    "database",
+    "peak RSS flat (the larger table within 1.3 × the smaller) and under 150 MB",
+    peaks.map(([label, mb]) => `${label} ${mb.map((m) => m.toFixed(0)).join("/")}`).join(", ") +
+      " MB (initdb small/large, syncdb)",
+    flat,
+  );
+}
