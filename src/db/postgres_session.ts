@@ -185,8 +185,8 @@ export class PostgresSession implements TableSession {
     this.#c.signal.throwIfAborted();
     if (this.#c.mode === "init" && !this.#stage) {
       if (await this.#loadDirect(model, records)) return;
-      this.#c.log.warning(
-        `${this.#label}: a key repeats in the snapshot; loading the rest through a staging table (newest meta.ts wins)`,
+      this.#c.log.info(
+        `${this.#label}: a key repeats in the snapshot (delivered at least once); this part and the rest go through a staging table, newest meta.ts first`,
       );
     }
     await this.#loadStaged(model, records);

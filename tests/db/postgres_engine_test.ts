@@ -494,7 +494,7 @@ Deno.test("initdb: a key repeated in the snapshot keeps its newest meta.ts (stag
     ["4", "tie, later wins"],
   ]);
   assert(
-    logged.lines.some((l) => /^warning canvas\.things: a key repeats/.test(l)),
+    logged.lines.some((l) => /^info canvas\.things: a key repeats/.test(l)),
     logged.lines.join("\n"),
   );
 });
