@@ -20,7 +20,7 @@ import {
   sqlState,
   statementError,
 } from "./postgres_errors.ts";
-import { PostgresLink } from "./postgres_link.ts";
+import { ConnectionWatch, PostgresLink } from "./postgres_link.ts";
 import { PostgresSession, toSyncRow } from "./postgres_session.ts";
 import {
   CREATE_SYNC_TABLE,
@@ -95,9 +95,14 @@ function openSocket(host: string, port: number, timeoutMs: number): Promise<net.
 
 function driverOptions(
   connection: Connection,
-  max: number,
-  connectTimeoutMs: number,
+  settings: {
+    max: number;
+    connectTimeoutMs: number;
+    watch: ConnectionWatch;
+    onClose: (id: number) => void;
+  },
 ): postgres.Options<never> {
+  const { max, connectTimeoutMs, watch, onClose } = settings;
   const host = connection.host ?? "localhost";
   const port = connection.port ?? 5432;
   return {
@@ -117,6 +122,11 @@ function driverOptions(
     onnotice: () => {},
     connection: { application_name: "dap" },
     socket: () => openSocket(host, port, connectTimeoutMs),
+    debug: (id: number, text: string) => watch.seen(id, text),
+    onclose: (id: number) => {
+      watch.closed(id);
+      onClose(id);
+    },
   } as postgres.Options<never>;
 }
 
@@ -156,6 +166,49 @@ class Gate {
   }
 }
 
+/**
+ * The driver's pool, renewed when one of its connections dies under a
+ * statement: postgres.js 3.4.9 keeps that statement's error on the dead
+ * connection and hands it to the first statement the connection runs after
+ * reconnecting. Sessions on the old pool finish there; new work goes to the
+ * new one; close() ends them all.
+ */
+class Pools {
+  readonly #make: (onClose: (id: number) => void) => postgres.Sql;
+  readonly #all: postgres.Sql[] = [];
+  #current!: postgres.Sql;
+  #closing = false;
+
+  constructor(make: (onClose: (id: number) => void) => postgres.Sql) {
+    this.#make = make;
+    this.#renew();
+  }
+
+  get current(): postgres.Sql {
+    return this.#current;
+  }
+
+  /** A connection of pool `sql` closed: while the engine runs, that is not ours to expect. */
+  closed(sql: () => postgres.Sql): void {
+    if (!this.#closing && sql() === this.#current) this.#renew();
+  }
+
+  #renew(): void {
+    let sql: postgres.Sql | undefined;
+    sql = this.#make(() => this.closed(() => sql!));
+    this.#current = sql;
+    this.#all.push(sql);
+  }
+
+  async end(): Promise<void> {
+    this.#closing = true;
+    // A retired pool keeps its dead connection's statement, which never ends: no grace for it.
+    await Promise.all(
+      this.#all.map((sql) => sql.end({ timeout: sql === this.#current ? 5 : 0 })),
+    );
+  }
+}
+
 /** Connects (one line naming host, port and reason when it cannot) and returns the engine. */
 export async function createPostgresEngine(
   connection: Connection,
@@ -165,9 +218,16 @@ export async function createPostgresEngine(
   if (!Number.isInteger(poolSize) || poolSize < 1) {
     throw new RangeError("Cannot open the PostgreSQL engine: poolSize must be a positive integer");
   }
-  const timeout = options.connectTimeoutMs ?? 10_000;
-  const sql = postgres(driverOptions(connection, poolSize + 1, timeout));
-  const engine = new PostgresEngine(sql, options, poolSize, {
+  const watch = new ConnectionWatch();
+  const pools = new Pools((onClose) =>
+    postgres(driverOptions(connection, {
+      max: poolSize + 1,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      watch,
+      onClose,
+    }))
+  );
+  const engine = new PostgresEngine(pools, options, { poolSize, watch }, {
     host: connection.host ?? "localhost",
     port: connection.port ?? 5432,
     secrets: connection.password ? [connection.password] : [],
@@ -185,30 +245,32 @@ export async function createPostgresEngine(
 /** The engine; sessions come from `begin()`. */
 class PostgresEngine implements Engine {
   readonly name = "postgresql" as const;
-  readonly #sql: postgres.Sql;
+  readonly #pools: Pools;
   readonly #options: PostgresEngineOptions;
   readonly #context: ErrorContext;
   readonly #gate: Gate;
+  readonly #watch: ConnectionWatch;
   readonly #sessions = new Set<PostgresSession>();
   readonly #onAbort = () => this.#interrupt();
 
   constructor(
-    sql: postgres.Sql,
+    pools: Pools,
     options: PostgresEngineOptions,
-    poolSize: number,
+    pool: { poolSize: number; watch: ConnectionWatch },
     context: ErrorContext,
   ) {
-    this.#sql = sql;
+    this.#pools = pools;
     this.#options = options;
     this.#context = context;
-    this.#gate = new Gate(poolSize);
+    this.#gate = new Gate(pool.poolSize);
+    this.#watch = pool.watch;
     options.signal.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   /** Runs work outside the sessions; failures become one-line errors. */
   async #side<T>(what: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
     try {
-      return await work(this.#sql);
+      return await work(this.#pools.current);
     } catch (error) {
       if (this.#options.signal.aborted) throw this.#options.signal.reason;
       if (isConnectionError(error)) throw connectError(this.#context, error);
@@ -306,10 +368,20 @@ class PostgresEngine implements Engine {
   /** A reserved connection in a transaction that holds the table's lock. */
   async #open(label: string): Promise<PostgresLink> {
     const reserved = await this.#side(`connect for ${label}`, (sql) => sql.reserve());
-    const link = new PostgresLink(reserved, { ...this.#context, signal: this.#options.signal });
+    const link = new PostgresLink(
+      reserved,
+      { ...this.#context, signal: this.#options.signal },
+      this.#watch,
+    );
     try {
       // ROLLBACK first: whatever a failed session may have left on this connection ends here.
-      await link.run(`start a transaction for ${label}`, "ROLLBACK; BEGIN");
+      // The transaction waits on downloads between parts, and a COPY or merge may be long:
+      // server-wide timeouts meant for interactive sessions must not cut it.
+      await link.run(
+        `start a transaction for ${label}`,
+        `${link.marker()} ROLLBACK; BEGIN; ` +
+          "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0",
+      );
       await this.#lock(link, label);
     } catch (error) {
       await link.run("roll back", "ROLLBACK").catch(() => {});
@@ -346,6 +418,6 @@ class PostgresEngine implements Engine {
 
   async close(): Promise<void> {
     this.#options.signal.removeEventListener("abort", this.#onAbort);
-    await this.#sql.end({ timeout: 5 });
+    await this.#pools.end();
   }
 }

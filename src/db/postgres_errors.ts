@@ -47,6 +47,12 @@ const NETWORK_REASONS: Record<string, string> = {
   CONNECTION_DESTROYED: "the connection was closed",
 };
 
+/** Whether the server ends the session with this error (FATAL, PANIC): the connection is gone. */
+export function endsSession(error: unknown): boolean {
+  const severity = (error as DriverError | undefined)?.severity;
+  return isServerError(error) && (severity === "FATAL" || severity === "PANIC");
+}
+
 /** Errors that mean the connection is gone (or never came), rather than a statement refused. */
 export function isConnectionError(error: unknown): boolean {
   const e = error as DriverError | undefined;

@@ -9,7 +9,13 @@
  */
 import type postgres from "postgres";
 import type { Writable } from "node:stream";
-import { type ErrorContext, statementError } from "./postgres_errors.ts";
+import {
+  endsSession,
+  type ErrorContext,
+  isConnectionError,
+  isServerError,
+  statementError,
+} from "./postgres_errors.ts";
 
 /** What every statement of a session needs to know. */
 export interface LinkContext extends ErrorContext {
@@ -86,19 +92,75 @@ async function pump(
   if (!stream.writableFinished) throw new Error("the COPY ended before the server confirmed it");
 }
 
+/**
+ * Which pooled connection each link holds, so that a connection the server
+ * closes (idle timeout, restart, pg_terminate_backend) marks its link lost:
+ * postgres.js 3.4.9 would still write a reserved connection's next statement
+ * to the closed socket (an uncaught TypeError), and would hand the closed
+ * connection back to the pool as open on release. postgres.js tells which
+ * connection runs a statement (`debug`) and which one closed (`onclose`);
+ * a link's first statement carries a marker comment that ties the two.
+ */
+export class ConnectionWatch {
+  #next = 0;
+  readonly #byMarker = new Map<string, PostgresLink>();
+  readonly #byConnection = new Map<number, PostgresLink>();
+
+  /** A comment that ties the connection running the next statement to `link`. */
+  marker(link: PostgresLink): string {
+    const marker = `/* dap session ${++this.#next} */`;
+    this.#byMarker.set(marker, link);
+    return marker;
+  }
+
+  /** postgres.js `debug`: connection `id` runs `text`. */
+  seen(id: number, text: string): void {
+    if (!text.startsWith("/* dap session ")) return;
+    const marker = text.slice(0, text.indexOf("*/") + 2);
+    const link = this.#byMarker.get(marker);
+    if (!link) return;
+    this.#byMarker.delete(marker);
+    this.#byConnection.set(id, link);
+  }
+
+  /** postgres.js `onclose`: connection `id` is gone. */
+  closed(id: number): void {
+    this.#byConnection.get(id)?.lost();
+    this.#byConnection.delete(id);
+  }
+
+  /** The link gave its connection back. */
+  forget(link: PostgresLink): void {
+    for (const [id, held] of this.#byConnection) if (held === link) this.#byConnection.delete(id);
+  }
+}
+
 /** A session's reserved connection. */
 export class PostgresLink {
   readonly #sql: postgres.ReservedSql;
   readonly #context: LinkContext;
+  readonly #watch: ConnectionWatch;
+  #broken = false;
   /** the statement in flight, for cancelling it */
   #current?: { cancel(): void };
   #copy?: Writable;
   #settled: Promise<void> = Promise.resolve();
   #released = false;
 
-  constructor(sql: postgres.ReservedSql, context: LinkContext) {
+  constructor(sql: postgres.ReservedSql, context: LinkContext, watch: ConnectionWatch) {
     this.#sql = sql;
     this.#context = context;
+    this.#watch = watch;
+  }
+
+  /** The marker comment for this link's first statement (see ConnectionWatch). */
+  marker(): string {
+    return this.#watch.marker(this);
+  }
+
+  /** The server closed the connection: nothing more is sent on it. */
+  lost(): void {
+    this.#broken = true;
   }
 
   /** Runs a statement (or several, without parameters); `what` completes "Cannot ..." in its error. */
@@ -138,8 +200,14 @@ export class PostgresLink {
   async #send<T>(what: string, work: () => Promise<T>): Promise<T> {
     const running = (async () => {
       try {
+        if (this.#broken) {
+          throw Object.assign(new Error("connection closed"), { code: "CONNECTION_CLOSED" });
+        }
         return await work();
       } catch (error) {
+        if (endsSession(error) || (!isServerError(error) && isConnectionError(error))) {
+          this.#broken = true;
+        }
         throw this.#translate(what, error);
       } finally {
         this.#current = undefined;
@@ -166,10 +234,11 @@ export class PostgresLink {
     await this.#settled;
   }
 
-  /** Gives the connection back to the pool. */
+  /** Gives the connection back to the pool (a lost one is already out of it). */
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.#sql.release();
+    this.#watch.forget(this);
+    if (!this.#broken) this.#sql.release();
   }
 }

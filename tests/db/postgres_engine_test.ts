@@ -1068,3 +1068,73 @@ Deno.test("?ssl=require against a server without TLS says so in one line", async
     `Cannot connect to the PostgreSQL server at 127.0.0.1:${server.port}: the server closed the connection [ECONNRESET] (with ?ssl=require: does the server accept SSL connections?)`,
   );
 });
+
+/** Twice the server's timeouts pass, by the server's clock. */
+async function pause(server: PostgresServer): Promise<void> {
+  await server.sql.begin(async (tx) => {
+    await tx`SET LOCAL statement_timeout = 0`;
+    await tx`SELECT pg_sleep(0.4)`;
+  });
+}
+
+Deno.test("a session outlives the server's statement and idle-in-transaction timeouts (downloads take time)", async () => {
+  await using server = await startPostgres({
+    settings: { statement_timeout: "200", idle_in_transaction_session_timeout: "200" },
+  });
+  await using engine = await openEngine(server);
+  const session = await engine.begin("canvas", "things", "init");
+  await session.createTable(MODEL);
+  await pause(server); // idle in transaction meanwhile
+  const slow: AsyncIterable<string[]> = {
+    async *[Symbol.asyncIterator]() {
+      yield [line("U", "2026-11-01T00:00:00Z", THING)];
+      await pause(server); // the COPY stays open meanwhile
+      yield [line("U", "2026-11-01T00:00:00Z", { ...THING, id: 2 })];
+    },
+  };
+  await session.load(MODEL, slow);
+  assertEquals(await session.finish(MODEL), { upserted: 2, deleted: 0 });
+  await session.writeSync({
+    namespace: "canvas",
+    table: "things",
+    timestamp: "2026-11-20T08:00:00Z",
+    schemaVersion: 2,
+    schemaDescription: "{}",
+  });
+  await session.commit();
+  assertEquals((await readTable(server.sql)).map((r) => r.id), ["1", "2"]);
+});
+
+Deno.test("a connection the server closes mid-session is one DatabaseError; the engine goes on with new ones", async () => {
+  await using server = await startPostgres();
+  await using engine = await openEngine(server, { poolSize: 1 });
+  for (const when of ["between statements", "during the COPY"]) {
+    const session = await engine.begin("canvas", "things", "init");
+    await session.createTable(MODEL);
+    const terminate = () =>
+      server.sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE application_name = 'dap' AND backend_xid IS NOT NULL`;
+    if (when === "between statements") await terminate();
+    const parts: AsyncIterable<string[]> = {
+      async *[Symbol.asyncIterator]() {
+        yield [line("U", "2026-11-01T00:00:00Z", THING)];
+        if (when === "during the COPY") await terminate();
+        yield [line("U", "2026-11-01T00:00:00Z", { ...THING, id: 2 })];
+      },
+    };
+    const error = await assertRejects(() => session.load(MODEL, parts), DatabaseError);
+    assertMatch(
+      error.message,
+      new RegExp(
+        "^Cannot load canvas\\.things: (" +
+          `lost the connection to the PostgreSQL server at 127\\.0\\.0\\.1:${server.port}: ` +
+          "the server closed the connection \\[(ECONNRESET|CONNECTION_CLOSED|EPIPE)\\]|" +
+          "terminating connection due to administrator command.* \\[57P01\\])$",
+      ),
+      when,
+    );
+    await session.rollback();
+  }
+  await initTable(engine, MODEL, [[{ ts: "2026-11-01T00:00:00Z", row: THING }]]);
+  assertEquals(await readTable(server.sql), [THING_TEXT]);
+});
