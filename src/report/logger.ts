@@ -30,7 +30,8 @@ const PATTERNS: RegExp[] = [
   // other object stores' signed URLs: S3 SigV2, Google Cloud Storage, Azure SAS
   /([?&](?:Signature|X-Goog-Signature|X-Goog-Credential|sig)=)[^&\s"']+/gi,
   // a password in any URL: scheme://user:password@host (up to the last @ before the path)
-  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)[^\s"']*(?=@[^\s@"']*(?:[\s"']|$))/gi,
+  // (a password already masked as *** stays so)
+  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)(?!\*\*\*@)[^\s"']*(?=@[^\s@"']*(?:[\s"']|$))/gi,
   /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
   /((?:client_secret|access_token)["']?\s*[:=]\s*["']?)[^"'&\s,}]+/gi,
 ];
