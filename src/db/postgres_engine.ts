@@ -189,13 +189,13 @@ class Pools {
   }
 
   /** A connection of pool `sql` closed: while the engine runs, that is not ours to expect. */
-  closed(sql: () => postgres.Sql): void {
-    if (!this.#closing && sql() === this.#current) this.#renew();
+  closed(sql: postgres.Sql): void {
+    if (!this.#closing && sql === this.#current) this.#renew();
   }
 
   #renew(): void {
-    let sql: postgres.Sql | undefined;
-    sql = this.#make(() => this.closed(() => sql!));
+    // The driver calls onclose long after it is made: `sql` is assigned by then.
+    const sql: postgres.Sql = this.#make(() => this.closed(sql));
     this.#current = sql;
     this.#all.push(sql);
   }
