@@ -10,8 +10,8 @@
  *   --concurrency N   download concurrency for dap and curl (default 8)
  *   --sweep           also time dap at concurrency 1, 2, 4, 8, 16, 32
  *   --tables N        tables of the rate-limit section (default 20)
- *   --merge-rows N    rows merged in section 6 (default 1000000; one run per format, and a
- *                     quarter of it for peak RSS)
+ *   --merge-rows N    rows merged in section 6 (default 1000000, `--runs` times per format; and
+ *                     a quarter of it once, for peak RSS)
  *   --db-rows N       rows of the database section (default 1000000, and a quarter)
  *   --db-changes N    syncdb upserts (default 100000; half as many deletes)
  *   --only LIST       sections to run, e.g. `1,6,7` (default all)
@@ -133,13 +133,16 @@ if (only.has("2")) await benchMemory(download);
 if (only.has("3")) await benchLatency(download);
 if (only.has("4")) await benchTables({ runs: RUNS, tables: quick ? 10 : Number(values.tables) });
 if (only.has("5")) await benchStartup();
-if (only.has("6")) await benchMerge({ rows: mergeRows, smallRows: Math.floor(mergeRows / 4) });
+if (only.has("6")) {
+  await benchMerge({ rows: mergeRows, smallRows: Math.floor(mergeRows / 4), runs: RUNS });
+}
 if (only.has("7")) {
   await benchDatabase({
     rows: dbRows,
     smallRows: Math.floor(dbRows / 4),
     upserts: changes,
     deletes: Math.floor(changes / 2),
+    runs: RUNS,
   });
 }
 summary();

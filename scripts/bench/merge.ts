@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import { serveEmulator } from "../../tests/emulator/serve_emulator.ts";
-import { check, dap, fresh, say, verdict, WORK } from "./support.ts";
+import { check, dap, fresh, median, say, stat, verdict, WORK } from "./support.ts";
 
 const TABLE = ["--namespace", "canvas", "--table", "wiki_pages"];
 const FORMATS = [
@@ -100,14 +100,74 @@ function tsvSource(parts: string): string {
     `header=true, auto_detect=false, columns={${columns.join(", ")}})`;
 }
 
+interface SizeResult {
+  /** seconds and peak RSS per format label */
+  runs: Map<string, MergeRun[]>;
+  duck: { jsonl: number[]; tsv: number[] };
+  download: number;
+}
+
+/** Downloads the parts once per part format (timed), then `runs` rounds of every merge and DuckDB. */
+async function measureSize(url: string, rows: number, runs: number): Promise<SizeResult> {
+  const parts: Record<string, string> = {};
+  let download = 0;
+  for (const partFormat of ["jsonl", "csv", "tsv"]) {
+    parts[partFormat] = await fresh(join(WORK, `parts-${partFormat}`));
+    const result = await downloadParts(url, partFormat, parts[partFormat]);
+    if (partFormat === "tsv") download = result.seconds;
+    say(
+      `download only, ${partFormat.toUpperCase()} parts as served: ${
+        result.seconds.toFixed(2)
+      } s, peak RSS ${result.rssMb.toFixed(0)} MB`,
+    );
+  }
+  const result: SizeResult = { runs: new Map(), duck: { jsonl: [], tsv: [] }, download };
+  for (let run = 0; run < runs; run++) {
+    for (const [format, codec] of FORMATS) {
+      const label = format === "parquet" ? `parquet ${codec}` : format;
+      result.runs.set(label, [
+        ...(result.runs.get(label) ?? []),
+        await mergeOnce(url, format, codec),
+      ]);
+    }
+    const target = join(WORK, "duck.parquet");
+    result.duck.jsonl.push(
+      await duckdb(`read_json('${parts.jsonl}/*/*.json.gz', format='newline_delimited')`, target),
+    );
+    result.duck.tsv.push(await duckdb(tsvSource(parts.tsv!), target));
+  }
+  for (const dir of Object.values(parts)) await fresh(dir);
+  report(rows, result);
+  return result;
+}
+
+function report(rows: number, result: SizeResult): void {
+  for (const [label, runs] of result.runs) {
+    const seconds = runs.map((r) => r.seconds);
+    say(
+      `${label.padEnd(15)} ${stat(seconds)} s   ${
+        (rows / median(seconds) / 1000).toFixed(0)
+      }k rows/s   peak RSS ${Math.max(...runs.map((r) => r.rssMb)).toFixed(0)} MB   ${
+        runs[0]!.sizeMb.toFixed(0)
+      } MiB`,
+    );
+  }
+  const { jsonl, tsv } = result.duck;
+  say(
+    `DuckDB, local parts to Parquet (zstd): JSONL ${stat(jsonl)} s (${
+      (rows / median(jsonl) / 1000).toFixed(0)
+    }k rows/s), TSV ${stat(tsv)} s (${(rows / median(tsv) / 1000).toFixed(0)}k rows/s)`,
+  );
+}
+
 /** Section 6. */
-export async function benchMerge(options: { rows: number; smallRows: number }): Promise<void> {
+export async function benchMerge(
+  options: { rows: number; smallRows: number; runs: number },
+): Promise<void> {
   say(
     `## 6. --merge of canvas.wiki_pages (13 columns): rows per second and peak RSS per format, download included`,
   );
-  const peaks = new Map<string, number[]>();
-  let reference = { duck: 0, parquet: 0, download: 0, jsonlDuck: 0, tsvDuck: 0 };
-  const rates: Record<string, number> = {};
+  const sizes: SizeResult[] = [];
   for (const rows of [options.smallRows, options.rows]) {
     await using server = serveEmulator({
       rows,
@@ -118,64 +178,18 @@ export async function benchMerge(options: { rows: number; smallRows: number }): 
       cacheBytes: 3 * 1024 * 1024 * 1024,
     });
     say(`### ${rows.toLocaleString("en")} rows`);
-    const parts: Record<string, string> = {};
-    const downloads: Record<string, number> = {};
-    for (const partFormat of ["jsonl", "csv", "tsv"]) {
-      parts[partFormat] = await fresh(join(WORK, `parts-${partFormat}`));
-      const result = await downloadParts(server.url, partFormat, parts[partFormat]);
-      downloads[partFormat] = result.seconds;
-      say(
-        `download only, ${partFormat.toUpperCase()} parts as served: ${
-          result.seconds.toFixed(2)
-        } s, peak RSS ${result.rssMb.toFixed(0)} MB`,
-      );
-    }
-    let parquetSeconds = 0;
-    for (const [format, codec] of FORMATS) {
-      const run = await mergeOnce(server.url, format, codec);
-      const label = format === "parquet" ? `parquet ${codec}` : format;
-      const rate = rows / run.seconds;
-      if (format !== "parquet" || codec === "zstd") rates[format] = rate;
-      if (format === "parquet" && codec === "zstd") parquetSeconds = run.seconds;
-      peaks.set(label, [...(peaks.get(label) ?? []), run.rssMb]);
-      say(
-        `${label.padEnd(15)} ${run.seconds.toFixed(2)} s   ${
-          (rate / 1000).toFixed(0)
-        }k rows/s   peak RSS ${run.rssMb.toFixed(0)} MB   ${run.sizeMb.toFixed(0)} MiB`,
-      );
-    }
-    const jsonlDuck = await duckdb(
-      `read_json('${parts.jsonl}/*/*.json.gz', format='newline_delimited')`,
-      join(WORK, "duck.parquet"),
-    );
-    const tsvDuck = await duckdb(tsvSource(parts.tsv!), join(WORK, "duck.parquet"));
-    say(
-      `DuckDB, local parts to Parquet (zstd): JSONL ${jsonlDuck.toFixed(2)} s (${
-        (rows / jsonlDuck / 1000).toFixed(0)
-      }k rows/s), TSV ${tsvDuck.toFixed(2)} s (${(rows / tsvDuck / 1000).toFixed(0)}k rows/s)`,
-    );
-    reference = {
-      duck: Math.min(jsonlDuck, tsvDuck),
-      parquet: parquetSeconds,
-      download: downloads.tsv!,
-      jsonlDuck,
-      tsvDuck,
-    };
-    for (const dir of Object.values(parts)) await fresh(dir);
+    sizes.push(await measureSize(server.url, rows, rows === options.rows ? options.runs : 1));
   }
-  mergeVerdicts(options.rows, rates, reference, peaks);
+  mergeVerdicts(options.rows, sizes);
   await fresh(join(WORK, "out"));
   say();
 }
 
-function mergeVerdicts(
-  rows: number,
-  rates: Record<string, number>,
-  reference: { duck: number; parquet: number; download: number },
-  peaks: Map<string, number[]>,
-): void {
+function mergeVerdicts(rows: number, sizes: SizeResult[]): void {
+  const large = sizes[sizes.length - 1]!;
+  const seconds = (label: string) => median(large.runs.get(label)!.map((r) => r.seconds));
   for (const format of ["csv", "tsv"]) {
-    const rate = rates[format]!;
+    const rate = rows / seconds(format);
     verdict(
       "merge",
       `${format.toUpperCase()} at least 300k rows/s (${
@@ -185,22 +199,27 @@ function mergeVerdicts(
       rate >= 300_000,
     );
   }
-  const ratio = reference.parquet / reference.duck;
-  const mergeOnly = (reference.parquet - reference.download) / reference.duck;
+  const duck = Math.min(median(large.duck.jsonl), median(large.duck.tsv));
+  const parquet = seconds("parquet zstd");
+  const ratio = parquet / duck;
   verdict(
     "merge",
     "Parquet (zstd) within 2 × DuckDB's time on the same parts",
-    `dap ${reference.parquet.toFixed(2)} s (download included) / DuckDB ${
-      reference.duck.toFixed(2)
-    } s = ${ratio.toFixed(2)}; without dap's download ${mergeOnly.toFixed(2)}`,
+    `dap ${parquet.toFixed(2)} s (download included) / DuckDB ${duck.toFixed(2)} s = ${
+      ratio.toFixed(2)
+    }; without dap's download ${((parquet - large.download) / duck).toFixed(2)}`,
     ratio <= 2,
   );
-  const worst = Math.max(...[...peaks.values()].flat());
-  const list = [...peaks].map(([label, mb]) => `${label} ${mb.map((m) => m.toFixed(0)).join("/")}`);
+  const peaks = [...large.runs.keys()].map((label) =>
+    [label, sizes.map((size) => Math.max(...size.runs.get(label)!.map((r) => r.rssMb)))] as const
+  );
+  const worst = Math.max(...peaks.flatMap(([, mb]) => mb));
   verdict(
     "merge",
     "peak RSS under 150 MB for every format at both sizes",
-    `${list.join(", ")} MB`,
+    `${
+      peaks.map(([label, mb]) => `${label} ${mb.map((m) => m.toFixed(0)).join("/")}`).join(", ")
+    } MB`,
     worst < 150,
   );
 }
