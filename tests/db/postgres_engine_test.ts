@@ -96,7 +96,10 @@ async function part(
   rows: { action?: "U" | "D"; ts: string; row: Row }[],
   columns = COLUMNS,
 ): Promise<string> {
-  partsDir ??= await Deno.makeTempDir({ prefix: "dap-postgres-parts-" });
+  if (partsDir === undefined) {
+    const dir = partsDir = await Deno.makeTempDir({ prefix: "dap-postgres-parts-" });
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  }
   const incremental = rows.some((r) => r.action !== undefined);
   const header = [
     "meta.ts",
