@@ -73,8 +73,7 @@ Deno.test("parseRateLimits() overrides named endpoints and keeps the documented 
 Deno.test("RateLimiter.nextSlotAt() says when a waiting caller's slot comes, and nothing when none waits", async () => {
   let now = 0;
   const seen: (number | undefined)[] = [];
-  let limiter!: RateLimiter;
-  limiter = new RateLimiter({ query: { limit: 1, windowMs: 60_000 } }, {
+  const limiter: RateLimiter = new RateLimiter({ query: { limit: 1, windowMs: 60_000 } }, {
     now: () => now,
     sleep: (ms) => {
       seen.push(limiter.nextSlotAt("query"));
