@@ -13,6 +13,7 @@ import {
   dapSnapshot,
   fresh,
   median,
+  objectUrls,
   pinned,
   say,
   stat,
@@ -29,30 +30,6 @@ export interface DownloadBench {
   runs: number;
   concurrency: number;
   sweep: boolean;
-}
-
-/** Fresh pre-signed URLs for the table's objects, the way any client gets them. */
-async function presignedUrls(url: string): Promise<string[]> {
-  const login = await fetch(`${url}/ids/auth/login`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${btoa(`${DEMO_CREDENTIAL.clientId}:${DEMO_CREDENTIAL.clientSecret}`)}`,
-    },
-    body: "grant_type=client_credentials",
-  });
-  const token = (await login.json()).access_token;
-  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-  const job = await (await fetch(`${url}/dap/query/canvas/table/courses/data`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ format: "jsonl" }),
-  })).json();
-  const answer = await (await fetch(`${url}/dap/object/url`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify(job.objects),
-  })).json();
-  return Object.values(answer.urls as Record<string, { url: string }>).map((u) => u.url);
 }
 
 /** `curl -Z` of every URL into `out`, then (`verify`) `md5sum` of the files, in one timing. */
@@ -84,7 +61,7 @@ async function sideBySide(url: string, bench: DownloadBench): Promise<Samples> {
     const d = check(await dapSnapshot(url, await fresh(out), flags), "dap");
     samples.dap.push(d.seconds);
     samples.rss.push(d.rssMb);
-    const urls = await presignedUrls(url);
+    const urls = await objectUrls(url, "courses", { format: "jsonl" });
     samples.curl.push(
       (await curlParallel(urls, await fresh(out), bench.concurrency, false)).seconds,
     );

@@ -177,6 +177,41 @@ export function syntheticServer(
   });
 }
 
+/**
+ * Fresh pre-signed URLs of the objects of a canvas table's job for `query`
+ * (the job dap's own run made, when the query is the same), the way any
+ * client gets them.
+ */
+export async function objectUrls(
+  url: string,
+  table: string,
+  query: Record<string, string>,
+): Promise<string[]> {
+  const basic = btoa(`${DEMO_CREDENTIAL.clientId}:${DEMO_CREDENTIAL.clientSecret}`);
+  const login = await fetch(`${url}/ids/auth/login`, {
+    method: "POST",
+    headers: { authorization: `Basic ${basic}` },
+    body: "grant_type=client_credentials",
+  });
+  const token = (await login.json()).access_token;
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  let job = await (await fetch(`${url}/dap/query/canvas/table/${table}/data`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify(query),
+  })).json();
+  while (job.status !== "complete") {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    job = await (await fetch(`${url}/dap/job/${job.id}`, { headers })).json();
+  }
+  const answer = await (await fetch(`${url}/dap/object/url`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify(job.objects),
+  })).json();
+  return Object.values(answer.urls as Record<string, { url: string }>).map((u) => u.url);
+}
+
 /** Throws with the child's stderr when it failed. */
 export function check(result: Timed, what: string): Timed {
   if (result.code !== 0) throw new Error(`${what} failed (exit ${result.code}): ${result.stderr}`);
