@@ -84,19 +84,35 @@ async function machine(): Promise<string> {
     `Deno ${Deno.version.deno}; load average at the start ${load}`;
 }
 
-/** Section 5: start-up of the bundle. */
+/** The same source bundled with --code-splitting (drivers in their own chunks), for comparison. */
+async function splitBundle(): Promise<string> {
+  const dir = join(WORK, "split");
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  const args = ["bundle", "--quiet", "--platform", "deno", "--code-splitting", "--outdir", dir];
+  await new Deno.Command(Deno.execPath(), { args: [...args, "src/main.ts"] }).output();
+  return join(dir, "main.js");
+}
+
+/** Section 5: start-up of the bundle, beside a bare `deno run` and a code-split bundle. */
 async function benchStartup(): Promise<void> {
-  say(`## 5. Start-up of the bundle (wall time)`);
-  const medians: Record<string, number> = {};
-  for (const args of [["--version"], ["snapshot", "--help"]]) {
-    const samples: number[] = [];
-    for (let run = 0; run < Math.max(7, RUNS); run++) {
-      samples.push((await timed(Deno.execPath(), [...DAP_FLAGS, ...args])).seconds);
+  say(`## 5. Start-up (wall time, ${Math.max(9, RUNS)} runs each, interleaved)`);
+  const empty = join(WORK, "empty.js");
+  await Deno.writeTextFile(empty, "console.log('0.1.0');\n");
+  const split = await splitBundle();
+  const programs: [string, string[]][] = [
+    ["deno run of an empty script", [...DAP_FLAGS.slice(0, -1), empty]],
+    ["dap --version", [...DAP_FLAGS, "--version"]],
+    ["dap snapshot --help", [...DAP_FLAGS, "snapshot", "--help"]],
+    ["dap --version, code-split bundle", [...DAP_FLAGS.slice(0, -1), split, "--version"]],
+  ];
+  const samples = programs.map(() => [] as number[]);
+  for (let run = 0; run < Math.max(9, RUNS); run++) {
+    for (const [i, [, args]] of programs.entries()) {
+      samples[i]!.push((await timed(Deno.execPath(), args)).seconds);
     }
-    medians[args.join(" ")] = median(samples);
-    say(`dap ${args.join(" ").padEnd(16)} ${stat(samples)} s`);
   }
-  const version = medians["--version"]!;
+  for (const [i, [label]] of programs.entries()) say(`${label.padEnd(34)} ${stat(samples[i]!)} s`);
+  const version = median(samples[1]!);
   verdict(
     "start-up",
     "`dap --version` from the bundle under 150 ms",
