@@ -14,6 +14,14 @@
  * part, staged and merged at the end, newest `meta.ts` first. syncdb always
  * stages (`COPY` into a temporary table) and merges in one set-form
  * statement.
+ *
+ * Loading follows the table as it stands, read from the catalog before the
+ * first part: a table the official client made may have native arrays
+ * (`text[]`, `bigint[]`) where dap makes `jsonb`, or `json`, `text` for an
+ * enum, another `varchar` length. The staging table takes each column's own
+ * type (a native array's staged as `jsonb`, converted by the merge), and a
+ * table with native arrays is always staged: COPY cannot read DAP's JSON
+ * text as an array.
  */
 import type { Log } from "../runtime.ts";
 import type { LoadCounts, SessionMode, SyncRow, TableSession } from "./engine.ts";
@@ -22,6 +30,7 @@ import type { PostgresLink, Row } from "./postgres_link.ts";
 import {
   addColumnSql,
   addEnumValueSql,
+  arrayColumns,
   COPY_STAGE_SQL,
   copyTableSql,
   createEnumSql,
@@ -34,6 +43,9 @@ import {
   mergeSql,
   qualified,
   SELECT_SYNC_ROW,
+  SELECT_TABLE_COLUMNS,
+  type TableColumn,
+  type TableColumns,
   UPSERT_SYNC_ROW,
 } from "./postgres_sql.ts";
 import { type DbColumn, modelChanges, type TableModel } from "./table_model.ts";
@@ -117,6 +129,8 @@ export class PostgresSession implements TableSession {
   #staged = 0;
   #stage = false;
   #ended = false;
+  /** the data table's columns as the catalog has them, read before the first part */
+  #columns?: TableColumns;
 
   constructor(context: SessionContext) {
     this.#c = context;
@@ -142,6 +156,7 @@ export class PostgresSession implements TableSession {
   }
 
   async createTable(model: TableModel): Promise<void> {
+    this.#columns = undefined;
     await this.#c.side.ensureSchema(model.namespace);
     for (const sql of createTableSql(model)) {
       await this.#c.link.run(`create the table ${this.#label}`, sql);
@@ -151,6 +166,7 @@ export class PostgresSession implements TableSession {
   async migrate(before: TableModel, after: TableModel): Promise<string[]> {
     const changes = modelChanges(before, after);
     const lines: string[] = [];
+    this.#columns = undefined;
     // First and committed on their own: a value added by ALTER TYPE ... ADD VALUE
     // cannot be used by the transaction that adds it (IF NOT EXISTS: harmless to repeat).
     const additions = changes.enumValues.flatMap(({ column, values }) => {
@@ -183,13 +199,37 @@ export class PostgresSession implements TableSession {
 
   async load(model: TableModel, records: AsyncIterable<string[]>): Promise<void> {
     this.#c.signal.throwIfAborted();
-    if (this.#c.mode === "init" && !this.#stage) {
+    const columns = await this.#tableColumns(model);
+    if (this.#c.mode === "init" && !this.#stage && arrayColumns(model, columns).length === 0) {
       if (await this.#loadDirect(model, records)) return;
       this.#c.log.info(
         `${this.#label}: a key repeats in the snapshot (delivered at least once); this part and the rest go through a staging table, newest meta.ts first`,
       );
     }
-    await this.#loadStaged(model, records);
+    await this.#loadStaged(model, records, columns);
+  }
+
+  /** The table's columns from the catalog (once per session, after its DDL). */
+  async #tableColumns(model: TableModel): Promise<TableColumns> {
+    if (this.#columns) return this.#columns;
+    const rows = await this.#c.link.rows(
+      `load ${this.#label}`,
+      SELECT_TABLE_COLUMNS,
+      [qualified(model.namespace, model.table)],
+    );
+    const columns = new Map<string, TableColumn>(rows.map((r) => [String(r.name), {
+      type: String(r.type),
+      element: r.element === null ? null : String(r.element),
+    }]));
+    const arrays = arrayColumns(model, columns);
+    if (arrays.length > 0) {
+      this.#c.log.debug(
+        `${this.#label}: native array column(s) ${
+          arrays.map((name) => `${name} (${columns.get(name)!.type})`).join(", ")
+        }: staged as JSON and converted`,
+      );
+    }
+    return this.#columns = columns;
   }
 
   /** COPY straight into the table, in a savepoint; false (rolled back) when a key repeats. */
@@ -212,10 +252,14 @@ export class PostgresSession implements TableSession {
   }
 
   /** COPY into the staging table (created on first use), records as they are. */
-  async #loadStaged(model: TableModel, records: AsyncIterable<string[]>): Promise<void> {
+  async #loadStaged(
+    model: TableModel,
+    records: AsyncIterable<string[]>,
+    columns: TableColumns,
+  ): Promise<void> {
     const { link, signal } = this.#c;
     if (!this.#stage) {
-      await link.run(`stage the records of ${this.#label}`, createStageSql(model));
+      await link.run(`stage the records of ${this.#label}`, createStageSql(model, columns));
       this.#stage = true;
     }
     const text = copyText(records, { meta: true, signal, counted: (n) => this.#staged += n });
@@ -226,7 +270,7 @@ export class PostgresSession implements TableSession {
     if (!this.#stage) return { upserted: this.#direct, deleted: 0 };
     const [row] = await this.#c.link.rows(
       `apply the changes to ${this.#label}`,
-      mergeSql(model),
+      mergeSql(model, this.#columns),
     );
     this.#c.log.debug(`${this.#label}: merged ${this.#staged} staged record(s)`);
     return { upserted: this.#direct + Number(row?.upserted ?? 0), deleted: Number(row?.deleted) };

@@ -132,12 +132,71 @@ export function copyTableSql(model: TableModel): string {
   return `COPY ${tableName(model)} (${names}) FROM STDIN`;
 }
 
+/**
+ * A data table's column as the catalog describes it. The official client
+ * creates native arrays (`text[]`, `bigint[]`, ...) for arrays of simple
+ * types where dap creates `jsonb`, and a table may differ from dap's layout
+ * in other ways (`json`, `text` for an enum or a `varchar(n)`); loading
+ * follows the table as it stands.
+ */
+export interface TableColumn {
+  /** as `format_type` writes it: `text`, `character varying(8)[]`, `canvas.things__state` */
+  type: string;
+  /** a native array's element type without its length (`character varying`); null otherwise */
+  element: string | null;
+}
+
+/** A data table's columns by name. */
+export type TableColumns = ReadonlyMap<string, TableColumn>;
+
+/** The columns of a table ($1 = its quoted, qualified name), in order; none when it does not exist. */
+export const SELECT_TABLE_COLUMNS =
+  `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+  CASE WHEN t.typcategory = 'A' THEN format_type(t.typelem, NULL) END AS element
+  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+  WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`;
+
+/** The model's columns that are native arrays in the table (DAP delivers them as JSON text). */
+export function arrayColumns(model: TableModel, actual?: TableColumns): string[] {
+  return model.columns.filter((c) => (actual?.get(c.name)?.element ?? null) !== null)
+    .map((c) => c.name);
+}
+
+/**
+ * A column's type in the staging table: the table's own, which takes DAP's
+ * TSV text as it is (`json`, `text`, an enum, `varchar(n)`); `jsonb` for a
+ * native array, converted when applied (`stagedValue`); the model's type for
+ * a column the table does not have.
+ */
+function stageType(model: TableModel, column: DbColumn, actual?: TableColumns): string {
+  const found = actual?.get(column.name);
+  if (!found) return columnType(model, column);
+  return found.element === null ? found.type : "jsonb";
+}
+
 /** The staging table: action, meta.ts, then the model's columns, all nullable, no key. */
-export function createStageSql(model: TableModel): string {
-  const columns = model.columns.map((c) => `${quoteIdent(c.name)} ${columnType(model, c)}`);
+export function createStageSql(model: TableModel, actual?: TableColumns): string {
+  const columns = model.columns.map((c) => `${quoteIdent(c.name)} ${stageType(model, c, actual)}`);
   return `CREATE TEMPORARY TABLE dap_stage (dap_action text, dap_ts timestamptz, ${
     columns.join(", ")
   }) ON COMMIT DROP`;
+}
+
+/**
+ * A staged column (of `newest`) as the table's value: as it is, or for a
+ * native array the elements of its JSON array in order, each cast to the
+ * element type (the column's own length is checked on insert). SQL NULL and
+ * JSON null stay NULL, `[]` stays an empty array, a JSON scalar is refused.
+ */
+export function stagedValue(name: string, actual?: TableColumn): string {
+  const column = quoteIdent(name);
+  if (!actual || actual.element === null) return column;
+  const staged = `newest.${column}`;
+  const elements = /^jsonb?$/.test(actual.element)
+    ? "jsonb_array_elements"
+    : "jsonb_array_elements_text";
+  return `CASE WHEN jsonb_typeof(${staged}) <> 'null' THEN ARRAY(SELECT dap_item.value::${actual.element} ` +
+    `FROM ${elements}(${staged}) WITH ORDINALITY AS dap_item(value, ord) ORDER BY dap_item.ord) END`;
 }
 
 /** `COPY` of normalized lines, as they are, into the staging table. */
@@ -155,11 +214,13 @@ function onConflict(model: TableModel): string {
 /**
  * One statement that applies the staged records in set form: the newest
  * record of each key (latest `meta.ts`, then the later one staged) deletes
- * the key (`D`) or is upserted (`U`). Answers `deleted` and `upserted`.
+ * the key (`D`) or is upserted (`U`), native array columns converted from
+ * their staged JSON (`stagedValue`). Answers `deleted` and `upserted`.
  */
-export function mergeSql(model: TableModel): string {
+export function mergeSql(model: TableModel, actual?: TableColumns): string {
   const keys = model.keys.map(quoteIdent);
   const names = model.columns.map((c) => quoteIdent(c.name)).join(", ");
+  const values = model.columns.map((c) => stagedValue(c.name, actual?.get(c.name))).join(", ");
   const matches = keys.map((k) => `t.${k} = n.${k}`).join(" AND ");
   return [
     `WITH newest AS MATERIALIZED (SELECT DISTINCT ON (${keys.join(", ")}) * FROM ${STAGE_TABLE}`,
@@ -167,7 +228,7 @@ export function mergeSql(model: TableModel): string {
     `deleted AS (DELETE FROM ${tableName(model)} AS t USING newest AS n`,
     `WHERE n.dap_action = 'D' AND ${matches} RETURNING 1),`,
     `upserted AS (INSERT INTO ${tableName(model)} (${names})`,
-    `SELECT ${names} FROM newest WHERE dap_action = 'U'`,
+    `SELECT ${values} FROM newest WHERE dap_action = 'U'`,
     `${onConflict(model)} RETURNING 1)`,
     "SELECT (SELECT count(*) FROM deleted)::int AS deleted, (SELECT count(*) FROM upserted)::int AS upserted",
   ].join(" ");

@@ -3,8 +3,10 @@
  * official client's layout read back from the catalog, COPY loading with the
  * hard strings, repeated keys in a snapshot, newest-wins syncs, migrations,
  * drops, rollback to the previous state, the official client's database
- * synced by dap, Ctrl-C, concurrency and per-table locks, TLS, and errors
- * that name the server and never the password.
+ * synced by dap (its native arrays, json and text columns too, through the
+ * seam and through the CLI against the emulator), Ctrl-C, concurrency and
+ * per-table locks, TLS, and errors that name the server and never the
+ * password.
  */
 import postgres from "postgres";
 import { gzipSync } from "node:zlib";
@@ -19,12 +21,14 @@ import {
   type PostgresEngineOptions,
   sslOption,
 } from "../../src/db/postgres_engine.ts";
-import { createTableSql, mergeSql } from "../../src/db/postgres_sql.ts";
+import { createStageSql, createTableSql, mergeSql } from "../../src/db/postgres_sql.ts";
 import { rfc3339 } from "../../src/db/postgres_session.ts";
 import { sanitize } from "../../src/db/postgres_errors.ts";
 import { storedModel, TableSync } from "../../src/db/sync_table.ts";
 import { type TableModel, tableModel } from "../../src/db/table_model.ts";
 import { tsvField } from "../emulator/encode.ts";
+import { serveEmulator } from "../emulator/serve_emulator.ts";
+import { demoEnv, runDap } from "../e2e/run_dap.ts";
 import { HARD_STRINGS } from "../emulator/rows.ts";
 import type { Json } from "../emulator/json_text.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "../support/assert.ts";
@@ -71,8 +75,11 @@ const COLUMNS = MODEL.columns.map((c) => c.name);
 /** One record: the key and values by column name (absent = NULL). */
 type Row = Record<string, Json>;
 
+/** Columns whose values DAP delivers as JSON text. */
+const JSON_COLUMNS = new Set(["data", "submission_types", "attachment_ids", "extensions", "kinds"]);
+
 function tsvLine(row: Row, columns = COLUMNS): string {
-  return columns.map((c) => tsvField(row[c] ?? null, c === "data")).join("\t");
+  return columns.map((c) => tsvField(row[c] ?? null, JSON_COLUMNS.has(c))).join("\t");
 }
 
 /** A normalized line, as `load` receives them. */
@@ -882,6 +889,407 @@ Deno.test("dap syncs a database the official client laid out (its table_sync row
     1,
   );
 });
+
+// ---------------------------------------------------------------------------------------------
+// A table the official client laid out its own way: native arrays (text[], bigint[],
+// varchar(n)[], enum[]) where dap has jsonb, json, text where dap has an enum or a varchar(n).
+
+const ASSIGNMENT_VALUES: Record<string, Schema> = {
+  title: { type: "string", maxLength: 8 },
+  submission_types: { type: "array", items: { type: "string" } },
+  attachment_ids: { type: "array", items: { type: "integer", format: "int64" } },
+  extensions: { type: "array", items: { type: "string", maxLength: 10 } },
+  kinds: { type: "array", items: { type: "string", enum: ["quiz", "essay"] } },
+  grading_type: { type: "string", enum: ["points", "percent"] },
+  workflow_state: { type: "string", enum: ["published", "deleted"] },
+  data: { type: "object" },
+};
+const ASSIGNMENTS_SCHEMA = schemaOf(ASSIGNMENT_VALUES, ["workflow_state"]);
+const ASSIGNMENTS = tableModel("canvas", "assignments", { schema: ASSIGNMENTS_SCHEMA, version: 1 });
+const ARRAY_COLUMNS = ["submission_types", "attachment_ids", "extensions", "kinds"];
+
+/** canvas.assignments as the official client lays it out, three rows, its table_sync row. */
+const OFFICIAL_ASSIGNMENTS = `
+  CREATE TYPE "canvas"."assignments__kinds" AS ENUM ('quiz', 'essay', '__dap_unspecified__');
+  CREATE TYPE "canvas"."assignments__workflow_state"
+    AS ENUM ('published', 'deleted', '__dap_unspecified__');
+  CREATE TABLE "canvas"."assignments" (
+    "id" bigint NOT NULL,
+    "title" text,
+    "submission_types" text[],
+    "attachment_ids" bigint[],
+    "extensions" varchar(10)[],
+    "kinds" "canvas"."assignments__kinds"[],
+    "grading_type" text,
+    "workflow_state" "canvas"."assignments__workflow_state" NOT NULL,
+    "data" json,
+    CONSTRAINT "pk_assignments" PRIMARY KEY ("id"));
+  INSERT INTO canvas.assignments VALUES
+    (1, 'one', '{online_upload}', '{1}', '{pdf}', '{quiz}', 'points', 'published', '{"x": 1}'),
+    (2, 'two', NULL, NULL, NULL, NULL, NULL, 'published', NULL),
+    (3, 'three', '{}', '{}', '{}', '{}', 'percent', 'published', '[]'),
+    (6, 'six', '{gone}', '{6}', '{}', '{}', NULL, 'published', NULL);`;
+
+async function officialAssignments(server: PostgresServer): Promise<void> {
+  await asOwner(server, OFFICIAL_DDL + OFFICIAL_ASSIGNMENTS);
+  const { meta: _meta, ...properties } = ASSIGNMENTS_SCHEMA.properties as Record<string, unknown>;
+  await server.sql`INSERT INTO instructure_dap.table_sync (source_namespace, source_table,
+    "timestamp", schema_version, target_schema, target_table, schema_description_format,
+    schema_description) VALUES ('canvas', 'assignments', '2026-11-20 08:00:00', 1, 'canvas',
+    'assignments', 'json', ${JSON.stringify({ ...ASSIGNMENTS_SCHEMA, properties })})`;
+}
+
+/** canvas.assignments read back: arrays as JSON arrays of their elements' text (exact for int64). */
+async function readAssignments(sql: postgres.Sql): Promise<Row[]> {
+  const arrays = ARRAY_COLUMNS.map((c) => `array_to_json("${c}"::text[])::text AS "${c}"`);
+  const rows = await sql.unsafe(
+    `SELECT id::text, title, ${arrays.join(", ")}, grading_type, workflow_state::text,
+      data::text FROM canvas.assignments ORDER BY id`,
+  );
+  return rows.map((r) => {
+    const row: Row = { ...r };
+    for (const c of ARRAY_COLUMNS) row[c] = r[c] === null ? null : JSON.parse(r[c]);
+    return row;
+  });
+}
+
+const OFFICIAL_COLUMNS = [
+  "id bigint NOT NULL",
+  "title text",
+  "submission_types text[]",
+  "attachment_ids bigint[]",
+  "extensions character varying(10)[]",
+  "kinds canvas.assignments__kinds[]",
+  "grading_type text",
+  "workflow_state canvas.assignments__workflow_state NOT NULL",
+  "data json",
+];
+
+/** What the catalog says of the official table, as the session reads it. */
+const OFFICIAL_CATALOG = new Map([
+  ["id", { type: "bigint", element: null }],
+  ["title", { type: "text", element: null }],
+  ["submission_types", { type: "text[]", element: "text" }],
+  ["attachment_ids", { type: "bigint[]", element: "bigint" }],
+  ["extensions", { type: "character varying(10)[]", element: "character varying" }],
+  ["kinds", { type: "canvas.assignments__kinds[]", element: "canvas.assignments__kinds" }],
+  ["grading_type", { type: "text", element: null }],
+  ["workflow_state", { type: "canvas.assignments__workflow_state", element: null }],
+  ["data", { type: "json", element: null }],
+]);
+
+Deno.test("createStageSql() and mergeSql() follow the table's own types; native arrays are staged as jsonb and converted", () => {
+  assertEquals(
+    createStageSql(ASSIGNMENTS, OFFICIAL_CATALOG),
+    "CREATE TEMPORARY TABLE dap_stage (dap_action text, dap_ts timestamptz, " +
+      '"id" bigint, "title" text, "submission_types" jsonb, "attachment_ids" jsonb, ' +
+      '"extensions" jsonb, "kinds" jsonb, "grading_type" text, ' +
+      '"workflow_state" canvas.assignments__workflow_state, "data" json) ON COMMIT DROP',
+  );
+  // dap's own layout: the model's types.
+  assertEquals(
+    createStageSql(ASSIGNMENTS),
+    "CREATE TEMPORARY TABLE dap_stage (dap_action text, dap_ts timestamptz, " +
+      '"id" bigint, "title" varchar(8), "submission_types" jsonb, "attachment_ids" jsonb, ' +
+      '"extensions" jsonb, "kinds" jsonb, "grading_type" "canvas"."assignments__grading_type", ' +
+      '"workflow_state" "canvas"."assignments__workflow_state", "data" jsonb) ON COMMIT DROP',
+  );
+  const convert = (column: string, element: string) =>
+    `CASE WHEN jsonb_typeof(newest."${column}") <> 'null' THEN ARRAY(SELECT dap_item.value::${element} ` +
+    `FROM jsonb_array_elements_text(newest."${column}") WITH ORDINALITY AS dap_item(value, ord) ` +
+    "ORDER BY dap_item.ord) END";
+  const merge = mergeSql(ASSIGNMENTS, OFFICIAL_CATALOG);
+  assert(
+    merge.includes(
+      `SELECT "id", "title", ${convert("submission_types", "text")}, ${
+        convert("attachment_ids", "bigint")
+      }, ${convert("extensions", "character varying")}, ${
+        convert("kinds", "canvas.assignments__kinds")
+      }, "grading_type", "workflow_state", "data" FROM newest WHERE dap_action = 'U' `,
+    ),
+    merge,
+  );
+  const names = ASSIGNMENTS.columns.map((c) => `"${c.name}"`).join(", ");
+  assert(mergeSql(ASSIGNMENTS).includes(`SELECT ${names} FROM newest`));
+});
+
+const BIG_IDS = [9007199254740993n, -9223372036854775808n, 0n] as unknown as Json[];
+const HARD_ITEMS: Json[] = [...HARD_STRINGS, null, "{a,b}", '"quoted"', "NULL"];
+
+Deno.test("syncdb into the official client's table: native arrays from DAP's JSON text, exact; NULL stays NULL, [] stays empty; json, text columns kept", async () => {
+  await using server = await startPostgres();
+  await officialAssignments(server);
+  await using engine = await openEngine(server);
+  const row = (id: number, values: Row = {}): Row => ({
+    id,
+    workflow_state: "published",
+    ...values,
+  });
+  const counts = await syncTable(engine, ASSIGNMENTS, [
+    [
+      {
+        action: "U",
+        ts: "2026-11-21T01:00:00Z",
+        row: row(1, {
+          title: "longer than eight",
+          submission_types: ["online_upload", "online_url"],
+          attachment_ids: BIG_IDS,
+          extensions: ["pdf", "docx"],
+          kinds: ["essay", "quiz"],
+          grading_type: "percent",
+          workflow_state: "deleted",
+          data: { b: 1, a: [true, null] },
+        }),
+      },
+      {
+        action: "U",
+        ts: "2026-11-21T01:00:00Z",
+        row: row(2, Object.fromEntries(ARRAY_COLUMNS.map((c) => [c, []]))),
+      },
+      { action: "U", ts: "2026-11-21T01:00:00Z", row: row(3, { title: "nulls" }) },
+      {
+        action: "U",
+        ts: "2026-11-21T01:00:00Z",
+        row: row(4, {
+          submission_types: HARD_ITEMS,
+          attachment_ids: [7],
+          extensions: ["a,b", "{x}"],
+          kinds: ["quiz"],
+        }),
+      },
+      { action: "U", ts: "2026-11-21T01:00:00Z", row: row(5, { submission_types: ["x"] }) },
+      { action: "D", ts: "2026-11-21T01:00:00Z", row: { id: 6 } },
+    ],
+    [
+      {
+        action: "U",
+        ts: "2026-11-21T00:00:00Z",
+        row: row(1, { submission_types: ["older: loses"] }),
+      },
+      { action: "D", ts: "2026-11-21T02:00:00Z", row: { id: 5 } },
+    ],
+  ]);
+  assertEquals(counts, { upserted: 4, deleted: 1 });
+  const { sql } = server;
+  assertEquals(await columnsOf(sql, "canvas.assignments"), OFFICIAL_COLUMNS);
+  const empty = Object.fromEntries(ARRAY_COLUMNS.map((c) => [c, null]));
+  assertEquals(await readAssignments(sql), [
+    {
+      id: "1",
+      title: "longer than eight",
+      submission_types: ["online_upload", "online_url"],
+      attachment_ids: ["9007199254740993", "-9223372036854775808", "0"],
+      extensions: ["pdf", "docx"],
+      kinds: ["essay", "quiz"],
+      grading_type: "percent",
+      workflow_state: "deleted",
+      data: '{"b":1,"a":[true,null]}', // json keeps the text as DAP delivered it
+    },
+    {
+      id: "2",
+      title: null,
+      ...Object.fromEntries(ARRAY_COLUMNS.map((c) => [c, []])),
+      grading_type: null,
+      workflow_state: "published",
+      data: null,
+    },
+    {
+      id: "3",
+      title: "nulls",
+      ...empty,
+      grading_type: null,
+      workflow_state: "published",
+      data: null,
+    },
+    {
+      id: "4",
+      title: null,
+      submission_types: HARD_ITEMS,
+      attachment_ids: ["7"],
+      extensions: ["a,b", "{x}"],
+      kinds: ["quiz"],
+      grading_type: null,
+      workflow_state: "published",
+      data: null,
+    },
+  ]);
+  // The arrays as PostgreSQL prints them.
+  const printed = await sql`SELECT id::int, submission_types::text AS s, attachment_ids::text AS a
+    FROM canvas.assignments WHERE id IN (1, 2, 3) ORDER BY id`;
+  assertEquals(printed.map((r) => [r.id, r.s, r.a]), [
+    [1, "{online_upload,online_url}", "{9007199254740993,-9223372036854775808,0}"],
+    [2, "{}", "{}"],
+    [3, null, null],
+  ]);
+  const [sync] = await syncRows(sql);
+  assertEquals([sync?.source_table, sync?.ts], ["assignments", "2026-11-21 08:00:00.5"]);
+});
+
+Deno.test("an init session that meets a table with native arrays stages every part (COPY cannot read JSON as an array)", async () => {
+  await using server = await startPostgres();
+  await officialAssignments(server);
+  await server.sql`DELETE FROM canvas.assignments`;
+  await using engine = await openEngine(server);
+  const session = await engine.begin("canvas", "assignments", "init");
+  const names = ASSIGNMENTS.columns.map((c) => c.name);
+  const snapshot = (ts: string, id: number, types: Json) =>
+    line("U", ts, { id, workflow_state: "published", submission_types: types }, names);
+  await session.load(
+    ASSIGNMENTS,
+    records(
+      snapshot("2026-11-01T00:00:00Z", 1, ["a", "b"]),
+      snapshot("2026-11-01T00:00:00Z", 2, []),
+    ),
+  );
+  await session.load(
+    ASSIGNMENTS,
+    records(
+      snapshot("2026-11-02T00:00:00Z", 1, ["newest"]),
+      snapshot("2026-11-01T00:00:00Z", 3, null),
+    ),
+  );
+  assertEquals(await session.finish(ASSIGNMENTS), { upserted: 3, deleted: 0 });
+  await session.commit();
+  assertEquals(
+    (await readAssignments(server.sql)).map((r) => [r.id, r.submission_types, r.attachment_ids]),
+    [["1", ["newest"], null], ["2", [], null], ["3", null, null]],
+  );
+});
+
+Deno.test("a value an array column cannot take is one DatabaseError; the table is left as it was", async () => {
+  await using server = await startPostgres();
+  await officialAssignments(server);
+  const before = await readAssignments(server.sql);
+  await using engine = await openEngine(server);
+  const cases: [Row, string][] = [
+    [
+      { submission_types: "online" },
+      "Cannot apply the changes to canvas.assignments: cannot extract elements from a scalar [22023]",
+    ],
+    [
+      { extensions: ["much too long"] },
+      "Cannot apply the changes to canvas.assignments: value too long for type character varying(10) [22001]",
+    ],
+    [
+      { kinds: ["quiz", "poll"] },
+      'Cannot apply the changes to canvas.assignments: invalid input value for enum canvas.assignments__kinds: "poll" [22P02]',
+    ],
+  ];
+  for (const [values, message] of cases) {
+    await assertRejects(
+      () =>
+        syncTable(engine, ASSIGNMENTS, [[{
+          action: "U",
+          ts: "2026-11-21T00:00:00Z",
+          row: { id: 1, workflow_state: "published", ...values },
+        }]]),
+      DatabaseError,
+      message,
+    );
+  }
+  assertEquals(await readAssignments(server.sql), before);
+  assertEquals((await syncRows(server.sql))[0]?.ts, "2026-11-20 08:00:00");
+});
+
+Deno.test("dap syncdb (the CLI, against the emulator) keeps canvas.assignments in the official client's layout: text[], varchar(n)[], json, text", async () => {
+  await using server = await startPostgres();
+  const t1 = Date.UTC(2026, 10, 20, 8, 0, 0);
+  await using emulator = serveEmulator({
+    seed: 11,
+    rows: 600,
+    rowsPerObject: 150,
+    jobWaitingMs: 0,
+    jobRunningMs: 0,
+    dataAt: t1,
+  });
+  const [official, fresh] = [
+    await createDatabase(server, "official"),
+    await createDatabase(server, "fresh"),
+  ];
+  const args = ["--namespace", "canvas", "--table", "assignments"];
+  const dap = async (command: string, connection: string) => {
+    const run = await runDap([command, ...args], {
+      ...demoEnv(emulator.url),
+      DAP_CONNECTION_STRING: connection,
+    });
+    assertEquals(run.code, 0, `dap ${command}:\n${run.stderr}`);
+  };
+  // The official client's initdb at t1: dap's table, then its columns as the official client makes them.
+  await dap("initdb", official);
+  await withDatabase(official, (sql) => sql.unsafe(OFFICIAL_CONVERSION));
+  const before = await withDatabase(official, (sql) => arraysById(sql));
+  emulator.emulator.configure({ dataAt: t1 + 2 * 86_400_000, schemaBumpAt: t1 + 86_400_000 });
+  await dap("syncdb", official);
+  await dap("initdb", fresh);
+
+  const [synced, expected] = [
+    await withDatabase(official, (sql) => tableAsJson(sql)),
+    await withDatabase(fresh, (sql) => tableAsJson(sql)),
+  ];
+  assertEquals(synced.columns, [
+    ...expected.columns.map((c) =>
+      ({
+        "submission_types jsonb": "submission_types text[]",
+        "allowed_extensions jsonb": "allowed_extensions character varying(255)[]",
+        "integration_data jsonb": "integration_data json",
+        "context_type canvas.assignments__context_type": "context_type text",
+      })[c] ?? c
+    ),
+  ]);
+  assert(synced.columns.includes("schema_bump_note character varying(255)"));
+  assertEquals(synced.rows, expected.rows);
+  // The rows cover what matters: NULL, empty and several elements, hard strings; and the sync changed some.
+  const after = await withDatabase(official, (sql) => arraysById(sql));
+  const values = [...after.values()];
+  assert(values.includes(null) && values.includes("{}"), "NULL and {}");
+  assert(values.some((v) => v !== null && v.startsWith("{") && v.includes('",')), "hard strings");
+  assert([...after].some(([id, v]) => before.has(id) && before.get(id) !== v), "changed arrays");
+  assert([...after.keys()].some((id) => !before.has(id)), "new rows");
+});
+
+/** A database on the server, owned by the test role; its connection string. */
+async function createDatabase(server: PostgresServer, name: string): Promise<string> {
+  await server.sql.unsafe(`CREATE DATABASE "${name}" OWNER "${server.user}"`);
+  return server.url.replace(/\/[^/]+$/, `/${name}`);
+}
+
+/** Runs `work` on one connection to the database at `url`, as the role dap connects as. */
+async function withDatabase<T>(url: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await work(sql);
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * What the official client makes of canvas.assignments where dap's layout differs: its arrays of
+ * strings as native arrays, JSON as json, an enum as text (no type), the rows converted.
+ */
+const OFFICIAL_CONVERSION = `
+  CREATE FUNCTION pg_temp.texts(jsonb) RETURNS text[] LANGUAGE sql IMMUTABLE
+    AS $$ SELECT CASE WHEN $1 IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text($1)) END $$;
+  ALTER TABLE canvas.assignments
+    ALTER COLUMN submission_types TYPE text[] USING pg_temp.texts(submission_types),
+    ALTER COLUMN allowed_extensions TYPE varchar(255)[] USING pg_temp.texts(allowed_extensions),
+    ALTER COLUMN integration_data TYPE json USING integration_data::json,
+    ALTER COLUMN context_type TYPE text USING context_type::text;
+  DROP TYPE canvas.assignments__context_type;`;
+
+/** canvas.assignments: its columns, and its rows with every value as JSON (to_jsonb), by id. */
+async function tableAsJson(sql: postgres.Sql): Promise<{ columns: string[]; rows: unknown[] }> {
+  const columns = await columnsOf(sql, "canvas.assignments");
+  const list = columns.map((c) => `to_jsonb("${c.split(" ")[0]}")::text`).join(", ");
+  const rows = await sql.unsafe(`SELECT ${list} FROM canvas.assignments ORDER BY id`).values();
+  return { columns, rows: rows.map((r) => [...r]) };
+}
+
+/** submission_types as PostgreSQL prints it, by id. */
+async function arraysById(sql: postgres.Sql): Promise<Map<string, string | null>> {
+  const rows = await sql`SELECT id::text, submission_types::text AS v FROM canvas.assignments`;
+  return new Map(rows.map((r) => [r.id, r.v]));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Ctrl-C, concurrency, locks.
