@@ -4,6 +4,7 @@
  * statement. The password never appears: it is cut from every message. Pure.
  */
 import { DatabaseError } from "../errors.ts";
+import { sanitize } from "./sync_row.ts";
 
 /** What the driver puts on its errors. */
 interface DriverError {
@@ -42,18 +43,6 @@ const NETWORK_REASONS: Record<string, string> = {
   PROTOCOL_CONNECTION_LOST: "the server closed the connection",
 };
 
-/** A driver message made safe for one line: no password, no line breaks, bounded. */
-export function sanitize(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret === "") continue;
-    out = out.replaceAll(secret, "***").replaceAll(encodeURIComponent(secret), "***");
-  }
-  // deno-lint-ignore no-control-regex
-  out = out.replace(/[\x00-\x1f\x7f]+/g, " ").replace(/\s+/g, " ").trim();
-  return out.length > 400 ? `${out.slice(0, 400)}...` : out;
-}
-
 function driverText(error: unknown): string {
   const e = error as DriverError | undefined;
   return e?.sqlMessage ?? e?.message ?? String(error);
@@ -64,7 +53,7 @@ export function connectReason(error: unknown, secrets: readonly string[]): strin
   const code = (error as DriverError | undefined)?.code ?? "";
   const known = NETWORK_REASONS[code];
   if (known) return `${known} [${code}]`;
-  const text = sanitize(driverText(error), secrets);
+  const text = sanitize(driverText(error), secrets, 400);
   return code && /^ER_/.test(code) ? `${text} [${code}]` : text;
 }
 
@@ -95,6 +84,6 @@ export function statementError(
   secrets: readonly string[],
 ): DatabaseError {
   const code = (error as DriverError | undefined)?.code;
-  const text = sanitize(driverText(error), secrets);
+  const text = sanitize(driverText(error), secrets, 400);
   return new DatabaseError(`Cannot ${what}: ${text}${code ? ` [${code}]` : ""}`, { cause: error });
 }

@@ -5,6 +5,7 @@
  * field becomes a value of the column it meets (dap's layout or the
  * official client's).
  */
+import { syncRowFrom } from "./sync_row.ts";
 import type { SyncRow } from "./engine.ts";
 import type { MysqlLink } from "./mysql_link.ts";
 import type { TableColumn } from "./mysql_sql.ts";
@@ -44,17 +45,9 @@ export async function tableColumns(link: MysqlLink, table: string): Promise<Tabl
   }));
 }
 
-/** A `table_sync` row as the contract reads it. */
+/** A `table_sync` row as the seam describes it. */
 export function toSyncRow(row: Record<string, unknown>): SyncRow {
-  return {
-    namespace: String(row.source_namespace),
-    table: String(row.source_table),
-    timestamp: fromMysqlDatetime(String(row.timestamp)),
-    schemaVersion: Number(row.schema_version),
-    schemaDescription: String(row.schema_description),
-    targetSchema: row.target_schema === null ? null : String(row.target_schema),
-    targetTable: String(row.target_table),
-  };
+  return syncRowFrom(row, fromMysqlDatetime);
 }
 
 /** How a model column's TSV field becomes a value of the column as it stands (dap's layout or the official client's). */

@@ -5,6 +5,7 @@
  * from every message, whatever the driver put in it. Pure.
  */
 import { DatabaseError } from "../errors.ts";
+import { sanitize } from "./sync_row.ts";
 
 /** What postgres.js and node:net put on their errors. */
 interface DriverError {
@@ -59,18 +60,6 @@ export function isConnectionError(error: unknown): boolean {
   if (isServerError(error)) return /^(08|28|3D|57P0)/.test(e?.code ?? "");
   return typeof e?.code === "string" &&
     (e.code in NETWORK_REASONS || /^(E[A-Z]+|ERR_TLS_.*|.*CERT.*)$/.test(e.code));
-}
-
-/** A driver message made safe for one line: no password, no line breaks, bounded. */
-export function sanitize(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret === "") continue;
-    out = out.replaceAll(secret, "***").replaceAll(encodeURIComponent(secret), "***");
-  }
-  // deno-lint-ignore no-control-regex
-  out = out.replace(/[\x00-\x1f\x7f]+/g, " ").replace(/\s+/g, " ").trim();
-  return out.length > 500 ? `${out.slice(0, 500)}...` : out;
 }
 
 function describe(error: unknown, secrets: readonly string[]): string {

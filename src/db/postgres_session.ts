@@ -23,10 +23,11 @@
  * table with native arrays is always staged: COPY cannot read DAP's JSON
  * text as an array.
  */
+import { syncRowFrom } from "./sync_row.ts";
 import type { Log } from "../runtime.ts";
 import type { LoadCounts, SessionMode, SyncRow, TableSession } from "./engine.ts";
 import { sqlState } from "./postgres_errors.ts";
-import type { PostgresLink, Row } from "./postgres_link.ts";
+import type { PostgresLink } from "./postgres_link.ts";
 import {
   addColumnSql,
   addEnumValueSql,
@@ -107,16 +108,8 @@ export function rfc3339(text: string): string {
 }
 
 /** A `table_sync` row as the seam describes it. */
-export function toSyncRow(row: Row): SyncRow {
-  return {
-    namespace: String(row.source_namespace),
-    table: String(row.source_table),
-    timestamp: rfc3339(String(row.timestamp)),
-    schemaVersion: Number(row.schema_version),
-    schemaDescription: String(row.schema_description),
-    targetSchema: row.target_schema === null ? null : String(row.target_schema),
-    targetTable: String(row.target_table),
-  };
+export function toSyncRow(row: Record<string, unknown>): SyncRow {
+  return syncRowFrom(row, rfc3339);
 }
 
 /** One table's session. */

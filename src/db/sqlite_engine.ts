@@ -8,6 +8,7 @@
  * Types: integers INTEGER, numbers REAL, booleans 0/1, everything else TEXT
  * (timestamps as served, RFC 3339 UTC).
  */
+import { syncRowFrom } from "./sync_row.ts";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { DatabaseError } from "../errors.ts";
@@ -114,24 +115,12 @@ function prepare(db: DatabaseSync): void {
     UNIQUE (source_namespace, source_table))`);
 }
 
-function toSyncRow(row: Record<string, unknown>): SyncRow {
-  return {
-    namespace: String(row.source_namespace),
-    table: String(row.source_table),
-    timestamp: String(row.timestamp),
-    schemaVersion: Number(row.schema_version),
-    schemaDescription: String(row.schema_description),
-    targetSchema: row.target_schema === null ? null : String(row.target_schema),
-    targetTable: String(row.target_table),
-  };
-}
-
 function readSyncRows(db: DatabaseSync, namespace: string, table?: string): SyncRow[] {
   const where = table === undefined ? "" : " AND source_table = ?";
   const rows = db.prepare(
     `SELECT * FROM ${SYNC_TABLE} WHERE source_namespace = ?${where} ORDER BY source_table`,
   ).all(...(table === undefined ? [namespace] : [namespace, table]));
-  return rows.map((row) => toSyncRow(row as Record<string, unknown>));
+  return rows.map((row) => syncRowFrom(row as Record<string, unknown>));
 }
 
 interface SessionContext {

@@ -22,7 +22,7 @@ import {
 } from "../../src/db/mysql_values.ts";
 import { enumValues, planMigration } from "../../src/db/mysql_migrate.ts";
 import { helperName, lockName } from "../../src/db/mysql_sql.ts";
-import { sanitize } from "../../src/db/mysql_errors.ts";
+import { sanitize } from "../../src/db/sync_row.ts";
 import { tsvField } from "../emulator/encode.ts";
 import { HARD_STRINGS } from "../emulator/rows.ts";
 import type { Json } from "../emulator/json_text.ts";

@@ -23,7 +23,7 @@ import {
 } from "../../src/db/postgres_engine.ts";
 import { createStageSql, createTableSql, mergeSql } from "../../src/db/postgres_sql.ts";
 import { rfc3339 } from "../../src/db/postgres_session.ts";
-import { sanitize } from "../../src/db/postgres_errors.ts";
+import { sanitize } from "../../src/db/sync_row.ts";
 import { storedModel, TableSync } from "../../src/db/sync_table.ts";
 import { type TableModel, tableModel } from "../../src/db/table_model.ts";
 import { tsvField } from "../emulator/encode.ts";

@@ -1,36 +1,22 @@
 /** The flags `snapshot` and `incremental` share, declared once. */
 import type { Command, OptionValues } from "@commander-js/extra-typings";
 import { mandatory } from "../mandatory_option.ts";
+import { withRunOptions } from "./run_options.ts";
 
-/** Default download concurrency (see README, "Choosing --concurrency"). */
-export const DEFAULT_CONCURRENCY = 8;
 /** Default Parquet codec for merged files (see README, "Merged output"). */
 export const DEFAULT_CODEC = "zstd";
 
 /** Adds the export flags to a command (its type carries every flag, as commander infers it). */
 // deno-lint-ignore explicit-module-boundary-types ban-types -- `{}` is commander's "no options yet"
 export function withExportOptions<G extends OptionValues>(command: Command<[], {}, G>) {
-  return command
+  const named = command
     .addOption(
       mandatory("--namespace <namespace>", "data namespace: canvas, canvas_logs, catalog, ..."),
     )
     .addOption(mandatory("--table <table>", "table name, comma-separated list, or 'all'"))
     .option("--format <format>", "CSV, JSONL, Parquet or TSV (any case)", "jsonl")
-    .option("--output-directory <dir>", "where to save the files", "downloads")
-    .option(
-      "--concurrency <n>",
-      "objects downloaded at once, across all tables",
-      String(DEFAULT_CONCURRENCY),
-    )
-    .option(
-      "--rate-limits <limits>",
-      "override API rate limits, e.g. query=5/60s,job=500/60s,urls=200/60s",
-    )
-    .option(
-      "--job-timeout <seconds>",
-      "give up on a job still running after this long (env DAP_JOB_TIMEOUT; default: wait as long as it runs)",
-    )
-    .option("--json", "print a machine-readable run summary on stdout")
+    .option("--output-directory <dir>", "where to save the files", "downloads");
+  return withRunOptions(named)
     .option(
       "--merge",
       "write one file per table, <output-directory>/<namespace>/<table>.<ext>, in --format",
