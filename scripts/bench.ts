@@ -76,8 +76,10 @@ async function bundle(): Promise<void> {
 }
 
 async function machine(): Promise<string> {
-  const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
-    .match(/model name\s*:\s*(.+)/)?.[1] ?? "?";
+  // /proc files announce a size of 0: read them as a stream.
+  const text = await Deno.open("/proc/cpuinfo").then((file) => new Response(file.readable).text())
+    .catch(() => "");
+  const cpu = text.match(/model name\s*:\s*(.+)/)?.[1] ?? "?";
   const memory = Math.round(Deno.systemMemoryInfo().total / 2 ** 30);
   const load = Deno.loadavg().map((l) => l.toFixed(2)).join(" ");
   return `${navigator.hardwareConcurrency} cores (${cpu}), ${memory} GiB, ${Deno.build.target}, ` +
