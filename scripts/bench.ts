@@ -67,8 +67,18 @@ const only = new Set(values.only.split(",").map((s) => s.trim()));
 
 async function bundle(): Promise<void> {
   await Deno.mkdir(WORK, { recursive: true });
+  await Deno.remove(join(WORK, "bundle"), { recursive: true }).catch(() => {});
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "--platform", "deno", "--output", BUNDLE, "src/main.ts"],
+    args: [
+      "bundle",
+      "--quiet",
+      "--platform",
+      "deno",
+      "--code-splitting",
+      "--outdir",
+      join(WORK, "bundle"),
+      "src/main.ts",
+    ],
   }).output();
   if (!output.success) {
     throw new Error(`deno bundle failed: ${new TextDecoder().decode(output.stderr)}`);
@@ -86,26 +96,25 @@ async function machine(): Promise<string> {
     `Deno ${Deno.version.deno}; load average at the start ${load}`;
 }
 
-/** The same source bundled with --code-splitting (drivers in their own chunks), for comparison. */
-async function splitBundle(): Promise<string> {
-  const dir = join(WORK, "split");
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
-  const args = ["bundle", "--quiet", "--platform", "deno", "--code-splitting", "--outdir", dir];
+/** The same source as one file (every driver parsed and its imports run at start), for comparison. */
+async function singleFileBundle(): Promise<string> {
+  const path = join(WORK, "single", "dap.js");
+  const args = ["bundle", "--quiet", "--platform", "deno", "--output", path];
   await new Deno.Command(Deno.execPath(), { args: [...args, "src/main.ts"] }).output();
-  return join(dir, "main.js");
+  return path;
 }
 
-/** Section 5: start-up of the bundle, beside a bare `deno run` and a code-split bundle. */
+/** Section 5: start-up of the bundle, beside a bare `deno run` and a single-file bundle. */
 async function benchStartup(): Promise<void> {
   say(`## 5. Start-up (wall time, ${Math.max(9, RUNS)} runs each, interleaved)`);
   const empty = join(WORK, "empty.js");
   await Deno.writeTextFile(empty, "console.log('0.1.0');\n");
-  const split = await splitBundle();
+  const single = await singleFileBundle();
   const programs: [string, string[]][] = [
     ["deno run of an empty script", [...DAP_FLAGS.slice(0, -1), empty]],
     ["dap --version", [...DAP_FLAGS, "--version"]],
     ["dap snapshot --help", [...DAP_FLAGS, "snapshot", "--help"]],
-    ["dap --version, code-split bundle", [...DAP_FLAGS.slice(0, -1), split, "--version"]],
+    ["dap --version, single-file bundle", [...DAP_FLAGS.slice(0, -1), single, "--version"]],
   ];
   const samples = programs.map(() => [] as number[]);
   for (let run = 0; run < Math.max(9, RUNS); run++) {

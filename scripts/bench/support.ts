@@ -10,8 +10,8 @@ import { serveEmulator } from "../../tests/emulator/serve_emulator.ts";
 
 /** Where the benchmark keeps its files (ignored by git). */
 export const WORK = join(Deno.cwd(), ".bench");
-/** The bundle measured. */
-export const BUNDLE = join(WORK, "dap.js");
+/** The bundle measured: `deno task bundle`'s shape (code-split: drivers and commands load when used). */
+export const BUNDLE = join(WORK, "bundle", "main.js");
 
 const encoder = new TextEncoder();
 

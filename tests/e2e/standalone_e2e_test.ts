@@ -49,23 +49,21 @@ async function snapshotWith(
   });
 }
 
-Deno.test("the bundle runs alone in an empty directory with an empty DENO_DIR and gives the same files", async () => {
+/** `deno task bundle`'s output: a directory of JavaScript files, `main.js` its entry. */
+async function bundle(): Promise<string> {
   const build = await Deno.makeTempDir({ prefix: "dap-bundle-build-" });
-  const bundled = await run(Deno.execPath(), [
-    "bundle",
-    "--quiet",
-    "--platform",
-    "deno",
-    "--output",
-    join(build, "dap.js"),
-    "src/main.ts",
-  ], {
-    cwd: ROOT,
-  });
+  const bundled = await run(Deno.execPath(), ["task", "--quiet", "bundle"], { cwd: ROOT });
   assertEquals(bundled.code, 0, bundled.stderr);
-  const alone = await Deno.makeTempDir({ prefix: "dap-bundle-run-" });
-  await Deno.copyFile(join(build, "dap.js"), join(alone, "dap.js"));
-  assertEquals(await listFiles(alone), ["dap.js"]);
+  for (const name of await listFiles(join(ROOT, "dist", "bundle"))) {
+    await Deno.copyFile(join(ROOT, "dist", "bundle", name), join(build, name));
+  }
+  return build;
+}
+
+Deno.test("the bundle runs alone in an empty directory with an empty DENO_DIR and gives the same files", async () => {
+  const alone = await bundle();
+  const shipped = await listFiles(alone);
+  assert(shipped.includes("main.js") && shipped.every((f) => f.endsWith(".js")), shipped.join(" "));
   const denoDir = await Deno.makeTempDir({ prefix: "dap-empty-deno-dir-" });
 
   await using server = serveEmulator({
@@ -84,7 +82,7 @@ Deno.test("the bundle runs alone in an empty directory with an empty DENO_DIR an
     "--allow-read",
     "--allow-write",
     "--allow-env",
-    "dap.js",
+    "main.js",
   ];
   const version = await run(Deno.execPath(), [...flags, "--version"], {
     cwd: alone,
@@ -136,17 +134,7 @@ Deno.test("the bundle runs alone in an empty directory with an empty DENO_DIR an
 });
 
 Deno.test("the bundle keeps a SQLite database with exactly the compiled binary's permissions", async () => {
-  const build = await Deno.makeTempDir({ prefix: "dap-bundle-db-" });
-  const bundled = await run(Deno.execPath(), [
-    "bundle",
-    "--quiet",
-    "--platform",
-    "deno",
-    "--output",
-    join(build, "dap.js"),
-    "src/main.ts",
-  ], { cwd: ROOT });
-  assertEquals(bundled.code, 0, bundled.stderr);
+  const build = await bundle();
   await using server = serveEmulator({
     rows: 120,
     rowsPerObject: 40,
@@ -159,7 +147,7 @@ Deno.test("the bundle keeps a SQLite database with exactly the compiled binary's
     "--no-remote",
     "--no-npm",
     ...PERMISSIONS,
-    join(build, "dap.js"),
+    join(build, "main.js"),
   ];
   const env = {
     ...demoEnv(server.url),

@@ -3,7 +3,6 @@ import type { DapProgram } from "../build_program.ts";
 import { examples } from "./examples.ts";
 import type { CommandRunner } from "../command_runner.ts";
 import { withDatabaseOptions } from "./database_options.ts";
-import { runDatabaseExport } from "./run_database_export.ts";
 
 /** Adds `initdb` to the program. */
 export function registerInitdb(program: DapProgram, run: CommandRunner): void {
@@ -17,6 +16,10 @@ export function registerInitdb(program: DapProgram, run: CommandRunner): void {
         ),
       ),
   ).action(async (_flags, command) => {
-    await run((flags, deps) => runDatabaseExport(flags, deps, "initdb"), command.optsWithGlobals());
+    await run(
+      async (flags, deps) =>
+        (await import("./run_database_export.ts")).runDatabaseExport(flags, deps, "initdb"),
+      command.optsWithGlobals(),
+    );
   });
 }

@@ -3,7 +3,6 @@ import type { DapProgram } from "../build_program.ts";
 import type { CommandRunner } from "../command_runner.ts";
 import { examples } from "./examples.ts";
 import { withExportOptions } from "./export_options.ts";
-import { runExport } from "./run_export.ts";
 
 /** Adds `snapshot` to the program. */
 export function registerSnapshot(program: DapProgram, run: CommandRunner): void {
@@ -18,6 +17,9 @@ export function registerSnapshot(program: DapProgram, run: CommandRunner): void 
         ),
       ),
   ).action(async (_flags, command) => {
-    await run((flags, deps) => runExport(flags, deps), command.optsWithGlobals());
+    await run(
+      async (flags, deps) => (await import("./run_export.ts")).runExport(flags, deps),
+      command.optsWithGlobals(),
+    );
   });
 }

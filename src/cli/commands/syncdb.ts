@@ -3,7 +3,6 @@ import type { DapProgram } from "../build_program.ts";
 import { examples } from "./examples.ts";
 import type { CommandRunner } from "../command_runner.ts";
 import { withDatabaseOptions } from "./database_options.ts";
-import { runDatabaseExport } from "./run_database_export.ts";
 
 /** Adds `syncdb` to the program. */
 export function registerSyncdb(program: DapProgram, run: CommandRunner): void {
@@ -25,7 +24,8 @@ export function registerSyncdb(program: DapProgram, run: CommandRunner): void {
     )
     .action(async (_flags, command) => {
       await run(
-        (flags, deps) => runDatabaseExport(flags, deps, "syncdb"),
+        async (flags, deps) =>
+          (await import("./run_database_export.ts")).runDatabaseExport(flags, deps, "syncdb"),
         command.optsWithGlobals(),
       );
     });
