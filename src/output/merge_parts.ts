@@ -7,7 +7,7 @@
  */
 import type { DataFormat } from "./data_format.ts";
 import { MERGED_FORMATS, type MergedFormat, type MergedFormatOptions } from "./merged_format.ts";
-import { AtomicFile } from "./write_atomically.ts";
+import { AtomicFile, writeError } from "./write_atomically.ts";
 
 /** How to merge. */
 export interface MergeOptions extends MergedFormatOptions {
@@ -42,21 +42,36 @@ export class MergedFile {
 
   /** Appends one part's records. */
   async add(part: string): Promise<void> {
-    this.#rows += await this.#writer.addPart(part, this.#signal);
+    try {
+      this.#rows += await this.#writer.addPart(part, this.#signal);
+    } catch (error) {
+      throw localFailure(this.#atomic.path, error);
+    }
   }
 
   /** Finishes the file and makes it final. */
   async commit(): Promise<MergeResult> {
-    await this.#writer.finish();
-    await this.#atomic.commit();
-    const path = this.#atomic.path;
-    return { path, rows: this.#rows, size: (await Deno.stat(path)).size };
+    try {
+      await this.#writer.finish();
+      await this.#atomic.commit();
+      const path = this.#atomic.path;
+      return { path, rows: this.#rows, size: (await Deno.stat(path)).size };
+    } catch (error) {
+      throw localFailure(this.#atomic.path, error);
+    }
   }
 
   /** Removes the unfinished file. */
   abort(): Promise<void> {
     return this.#atomic.abort();
   }
+}
+
+/** A file-system failure (a full disk, say) as a WriteError naming the file; anything else as it is. */
+function localFailure(path: string, error: unknown): unknown {
+  const fileSystem = error instanceof Error && !(error instanceof SyntaxError) &&
+    (error instanceof Deno.errors.PermissionDenied || /\(os error \d+\)/.test(error.message));
+  return fileSystem ? writeError(`${path}.partial`, error) : error;
 }
 
 /** Merges `parts` (in order) into `destination`, atomically. */

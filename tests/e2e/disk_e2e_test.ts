@@ -122,3 +122,46 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "a disk that fills during a merge: exit 5, one line naming the merged file, no file under its final name",
+  ignore: !MOUNTABLE,
+  fn: async () => {
+    await using server = serveEmulator({
+      rows: 2000,
+      rowsPerObject: 250,
+      jobWaitingMs: 0,
+      jobRunningMs: 0,
+    });
+    // Room for the gzipped parts, not for the CSV they make.
+    await withTmpfs(1024, async (out) => {
+      const result = await runDap(
+        [
+          "snapshot",
+          "--namespace",
+          "canvas",
+          "--table",
+          "courses",
+          "--merge",
+          "--format",
+          "csv",
+          "--output-directory",
+          out,
+        ],
+        demoEnv(server.url),
+      );
+      assertEquals(result.code, 5, result.stderr);
+      assertMatch(
+        result.stderr.trim().split("\n").at(-1)!,
+        new RegExp(
+          `^canvas\\.courses: FAILED after [\\d.]+s: Cannot write ${out}/canvas/courses\\.csv\\.partial: No space left on device`,
+        ),
+      );
+      assertEquals(result.stderr.includes("This is a bug"), false);
+      const files = await listFiles(out);
+      assert(!files.includes("canvas/courses.csv"), files.join(" "));
+      assert(!files.some((f) => f.endsWith(".csv.partial")), "the unfinished merge is removed");
+    });
+  },
+});
