@@ -1,10 +1,10 @@
 import { assertEquals, assertThrows } from "../support/assert.ts";
 import { modelChanges, tableModel } from "../../src/db/table_model.ts";
+import { findTable } from "../emulator/catalogue.ts";
+import { tableSchema } from "../emulator/columns.ts";
 
-const SCHEMA_PATH = new URL("../../../shared/schemas/canvas.courses.json", import.meta.url);
-
-Deno.test("tableModel() maps canvas.courses as the contract's type table says", async () => {
-  const answer = JSON.parse(await Deno.readTextFile(SCHEMA_PATH));
+Deno.test("tableModel() maps canvas.courses as the contract's type table says", () => {
+  const answer = { schema: tableSchema(findTable("canvas", "courses")!), version: 3 };
   const model = tableModel("canvas", "courses", answer);
   const byName = new Map(model.columns.map((c) => [c.name, c]));
   assertEquals(model.keys, ["id"]);
