@@ -23,3 +23,11 @@ Deno.test("deno.json imports only what src/ uses: no test-only package is instal
   );
   assertEquals(unused, []);
 });
+
+Deno.test("deno.lock pins only deno.json's packages: test-only ones live in tests/test.lock", async () => {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const lock = JSON.parse(await Deno.readTextFile(`${ROOT}deno.lock`));
+  const declared = new Set(Object.values(config.imports) as string[]);
+  const extra = Object.keys(lock.specifiers ?? {}).filter((s) => !declared.has(s));
+  assertEquals(extra, []);
+});
