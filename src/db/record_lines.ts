@@ -16,12 +16,12 @@ export function lineLayout(header: string, model: TableModel): (line: string) =>
   const action = at("meta.action");
   const positions = model.columns.map((c) => at(c.header));
   if (ts < 0) throw new SyntaxError("Cannot read a TSV part: its header has no meta.ts column");
-  // The usual case: the model's columns follow the meta columns in order; copy the rest of the line.
-  const first = Math.max(ts, action) + 1;
-  const inOrder = positions.every((p, i) => p === first + i) &&
-    names.length === first + positions.length &&
-    ts < first && (action < 0 || action < first);
-  if (inOrder && ts === 0 && (action < 0 || action === 1)) {
+  // The usual case: the header is meta.ts (and meta.action), then the model's columns in order.
+  const served = [
+    action < 0 ? "meta.ts" : "meta.ts\tmeta.action",
+    ...model.columns.map((c) => c.header),
+  ];
+  if (header === served.join("\t")) {
     return action < 0 ? (line) => `U\t${line}` : (line) => {
       const tab = line.indexOf("\t");
       const tab2 = line.indexOf("\t", tab + 1);

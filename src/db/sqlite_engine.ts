@@ -54,21 +54,23 @@ function sqlType(column: DbColumn): string {
 
 type SqlValue = string | number | bigint | null;
 
-/** The SQLite value of one TSV field of this column. */
-export function sqliteValue(column: DbColumn, field: string): SqlValue {
-  const text = unescapeTsv(field);
-  if (text === null) return null;
+/** How a column's TSV fields become SQLite values: chosen once per column, not per field. */
+export function sqliteConverter(column: DbColumn): (field: string) => SqlValue {
+  const read = (fromText: (text: string) => SqlValue) => (field: string): SqlValue => {
+    const text = unescapeTsv(field);
+    return text === null ? null : fromText(text);
+  };
   switch (column.type.kind) {
     case "int64":
-      return BigInt(text);
+      return read(BigInt);
     case "int32":
     case "int16":
     case "double":
-      return Number(text);
+      return read(Number);
     case "boolean":
-      return text === "t" || text === "true" ? 1 : 0;
+      return read((text) => text === "t" || text === "true" ? 1 : 0);
     default:
-      return text;
+      return unescapeTsv;
   }
 }
 
@@ -209,15 +211,16 @@ class SqliteSession implements TableSession {
     const insert = this.#context.mode === "init"
       ? this.#upsertStatement(model)
       : this.#stageStatement(model);
-    const width = model.columns.length;
+    const converters = model.columns.map(sqliteConverter);
+    // init rows are the model's columns; staged rows keep the action and meta.ts in front
+    const first = this.#context.mode === "init" ? 2 : 0;
     for await (const batch of records) {
       this.#context.options.signal.throwIfAborted();
       for (const line of batch) {
         const fields = line.split("\t");
-        const values: SqlValue[] = new Array(width);
-        for (let i = 0; i < width; i++) values[i] = sqliteValue(model.columns[i]!, fields[i + 2]!);
-        if (this.#context.mode === "init") insert.run(...values);
-        else insert.run(fields[0]!, fields[1]!, ...values);
+        const values: SqlValue[] = fields.slice(first, 2);
+        for (let i = 0; i < converters.length; i++) values.push(converters[i]!(fields[i + 2]!));
+        insert.run(...values);
       }
       this.#rows += batch.length;
     }
