@@ -137,7 +137,12 @@ Deno.test("a syncdb killed in the middle of its load leaves the previous state; 
   // Atomicity holds whenever the kill lands; a moment lets the earlier parts reach the transaction.
   await new Promise((resolve) => setTimeout(resolve, 300));
   child.kill("SIGKILL");
-  await child.output();
+  const killed = await child.output();
+  assertEquals(
+    [killed.success, killed.signal],
+    [false, "SIGKILL"],
+    "the run was stopped, not done",
+  );
   assertEquals(contents(path), before, "nothing of the killed run is visible");
   server.emulator.configure({ faults: [] });
   const rerun = await runDap(dbArgs("syncdb", path, "courses"), env);
