@@ -14,6 +14,12 @@ import { serveEmulator } from "../emulator/serve_emulator.ts";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { type PostgresServer, startPostgres } from "../support/postgres_server.ts";
 import { waitFor } from "../support/local_server.ts";
+import {
+  assertReinitRecovers,
+  assertStateMistakes,
+  dapOk as dap,
+  syncEnv as env,
+} from "./db_sync_scenarios.ts";
 import { demoEnv, runDap, spawnDap } from "./run_dap.ts";
 
 const BASE = { seed: 11, rows: 600, rowsPerObject: 150, jobWaitingMs: 0, jobRunningMs: 0 };
@@ -29,16 +35,6 @@ const COURSES = ["--namespace", "canvas", "--table", "courses"];
 async function database(server: PostgresServer, name: string): Promise<string> {
   await server.sql.unsafe(`CREATE DATABASE "${name}" OWNER "${server.user}"`);
   return server.url.replace(/\/[^/]+$/, `/${name}`);
-}
-
-function env(emulatorUrl: string, connection: string): Record<string, string> {
-  return { ...demoEnv(emulatorUrl), DAP_CONNECTION_STRING: connection };
-}
-
-async function dap(args: string[], environment: Record<string, string>): Promise<string> {
-  const run = await runDap(args, environment);
-  assertEquals(run.code, 0, `dap ${args.join(" ")}:\n${run.stderr}`);
-  return run.stderr;
 }
 
 /** A superuser connection to one database of the server, for reading it back. */
@@ -293,20 +289,10 @@ Deno.test("Ctrl-C in the middle of initdb of several tables rolls back at once: 
 Deno.test("syncdb after the changes are gone says so; --reinit rebuilds the table", async () => {
   await using server = await startPostgres();
   await using emulator = serveEmulator({ ...BASE, dataAt: T1 });
-  const [kept, fresh] = [await database(server, "kept"), await database(server, "fresh")];
-  await dap(["initdb", ...COURSES], env(emulator.url, kept));
-  emulator.emulator.configure({ dataAt: T1 + 40 * DAY_MS }); // beyond the 30 days of changes kept
-  const before = await contents(server, "kept");
-  const stale = await runDap(["syncdb", ...COURSES], env(emulator.url, kept));
-  assertEquals(stale.code, 4, stale.stderr);
-  assertMatch(
-    stale.stderr,
-    /OutOfRangeError.*dap syncdb --namespace canvas --table courses --reinit/,
-  );
-  assertEquals(await contents(server, "kept"), before);
-  await dap(["syncdb", ...COURSES, "--reinit"], env(emulator.url, kept));
-  await dap(["initdb", ...COURSES], env(emulator.url, fresh));
-  assertEquals(await contents(server, "kept"), await contents(server, "fresh"));
+  await assertReinitRecovers({
+    database: (name) => database(server, name),
+    contents: (name) => contents(server, name),
+  }, emulator);
 });
 
 Deno.test("mistakes: initdb of a kept table, syncdb of an unknown one, a wrong password, dropdb", async () => {
@@ -315,16 +301,7 @@ Deno.test("mistakes: initdb of a kept table, syncdb of an unknown one, a wrong p
   const good = env(emulator.url, server.url);
   await dap(["initdb", "--namespace", "canvas", "--table", "courses,users"], good);
 
-  const again = await runDap(["initdb", ...COURSES], good);
-  assertEquals([again.code, again.stderr], [
-    2,
-    "error: Cannot initdb canvas.courses: already initialised; run dap syncdb --namespace canvas --table courses\n",
-  ]);
-  const unknown = await runDap(["syncdb", "--namespace", "canvas", "--table", "accounts"], good);
-  assertEquals([unknown.code, unknown.stderr], [
-    2,
-    "error: Cannot syncdb canvas.accounts: not initialised; run dap initdb --namespace canvas --table accounts\n",
-  ]);
+  await assertStateMistakes(emulator, server.url);
 
   const password = "Wr0ng:p@ss/w%rd?";
   const wrong = server.url.replace(/:[^:@/]+@/, `:${encodeURIComponent(password)}@`);
