@@ -1,7 +1,7 @@
 import mysql from "mysql2/promise";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { findMariadb, startMariadb } from "./mariadb_server.ts";
-import { isGone } from "./local_server.ts";
+import { assertServerGone } from "./assert_server_gone.ts";
 
 Deno.test("startMariadb() serves the test database to its user, with its password only, over TCP", async () => {
   await using server = await startMariadb();
@@ -47,12 +47,7 @@ Deno.test("stop() shuts mariadbd down by its pid and removes the data directory"
   assertEquals(await server.query("SELECT DATABASE() AS db"), [{ db: "warehouse" }]);
   await server.stop();
   await server.stop(); // idempotent
-  assert(await isGone(server.pid));
-  const error = await Deno.stat(server.dataDir).then(() => undefined, (e) => e);
-  assert(error instanceof Deno.errors.NotFound);
-  const refused = await Deno.connect({ hostname: "127.0.0.1", port: server.port })
-    .then((conn) => conn.close(), (e) => e);
-  assert(refused instanceof Deno.errors.ConnectionRefused);
+  await assertServerGone(server);
 });
 
 Deno.test("findMariadb() says how to install MariaDB when there is none", async () => {

@@ -1,6 +1,7 @@
 import postgres from "postgres";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { findPostgresBinDir, startPostgres } from "./postgres_server.ts";
+import { assertServerGone } from "./assert_server_gone.ts";
 import { isGone } from "./local_server.ts";
 
 Deno.test("startPostgres() serves the test database to its role, with its password only", async () => {
@@ -64,12 +65,7 @@ Deno.test("stop() shuts the postmaster down by its pid and removes the data dire
   assertEquals(Number(pidFile.split("\n")[0]), server.pid);
   await server.stop();
   await server.stop(); // idempotent
-  assert(await isGone(server.pid));
-  const error = await Deno.stat(server.dataDir).then(() => undefined, (e) => e);
-  assert(error instanceof Deno.errors.NotFound);
-  const refused = await Deno.connect({ hostname: "127.0.0.1", port: server.port })
-    .then((conn) => conn.close(), (e) => e);
-  assert(refused instanceof Deno.errors.ConnectionRefused);
+  await assertServerGone(server);
 });
 
 Deno.test("startPostgres() runs several servers side by side", async () => {
