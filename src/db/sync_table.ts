@@ -53,24 +53,40 @@ export function storedModel(row: SyncRow): TableModel {
   return tableModel(row.namespace, row.table, { schema: inner, version: row.schemaVersion });
 }
 
+/** The commands whose rules depend on whether a table is kept. */
+export type SyncCommand = "initdb" | "syncdb" | "dropdb";
+
+/**
+ * The one refusal for tables whose state does not fit the command (initdb of
+ * kept tables, syncdb or dropdb of others), naming the command to run instead.
+ */
+export function stateRefusal(
+  command: SyncCommand,
+  namespace: string,
+  tables: readonly string[],
+): UsageError {
+  const labels = tables.map((table) => `${namespace}.${table}`).join(", ");
+  const flags = `--namespace ${namespace} --table ${tables.join(",")}`;
+  switch (command) {
+    case "initdb":
+      return new UsageError(
+        `Cannot initdb ${labels}: already initialised; run dap syncdb ${flags}`,
+      );
+    case "syncdb":
+      return new UsageError(`Cannot syncdb ${labels}: not initialised; run dap initdb ${flags}`);
+    case "dropdb":
+      return new UsageError(`Cannot dropdb ${labels}: the database does not hold it`);
+  }
+}
+
 /** Refuses initdb of a table that is already kept, and syncdb/dropdb of one that is not. */
 export function checkSyncState(
-  command: "initdb" | "syncdb" | "dropdb",
+  command: SyncCommand,
   name: { namespace: string; table: string },
   row: SyncRow | undefined,
 ): void {
-  const label = `${name.namespace}.${name.table}`;
-  const flags = `--namespace ${name.namespace} --table ${name.table}`;
-  if (command === "initdb" && row) {
-    throw new UsageError(
-      `Cannot initdb ${label}: it is already initialised (synced to ${row.timestamp}); run dap syncdb ${flags}`,
-    );
-  }
-  if (command === "syncdb" && !row) {
-    throw new UsageError(`Cannot syncdb ${label}: it is not initialised; run dap initdb ${flags}`);
-  }
-  if (command === "dropdb" && !row) {
-    throw new UsageError(`Cannot dropdb ${label}: the database does not hold it`);
+  if (command === "initdb" ? row !== undefined : row === undefined) {
+    throw stateRefusal(command, name.namespace, [name.table]);
   }
 }
 

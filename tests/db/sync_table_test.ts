@@ -1,5 +1,10 @@
 import { assertEquals, assertThrows } from "../support/assert.ts";
-import { canonicalTimestamp, checkSyncState, storedModel } from "../../src/db/sync_table.ts";
+import {
+  canonicalTimestamp,
+  checkSyncState,
+  stateRefusal,
+  storedModel,
+} from "../../src/db/sync_table.ts";
 import { UsageError } from "../../src/errors.ts";
 
 Deno.test("canonicalTimestamp() spells an instant one way: UTC, Z, no zero fraction", () => {
@@ -55,4 +60,8 @@ Deno.test("storedModel() reads the stored schema, bare or as a whole answer; che
     "the database does not hold it",
   );
   checkSyncState("syncdb", name, row);
+  assertEquals(
+    stateRefusal("initdb", "canvas", ["a", "b"]).message,
+    "Cannot initdb canvas.a, canvas.b: already initialised; run dap syncdb --namespace canvas --table a,b",
+  );
 });

@@ -6,6 +6,7 @@
  */
 import { ApiError, UsageError } from "../../errors.ts";
 import type { SyncRow } from "../../db/engine.ts";
+import { stateRefusal } from "../../db/sync_table.ts";
 import { exportTables } from "../../export/export_tables.ts";
 import type { TableResult } from "../../export/table_result.ts";
 import { createDestination } from "../../output/destinations.ts";
@@ -79,44 +80,35 @@ async function chooseTables(
   session: Session,
 ): Promise<string[]> {
   const keptNames = kept.map((row) => row.table);
-  if (command === "syncdb") {
-    if (tables === "all") {
-      if (keptNames.length > 0) return keptNames;
-      throw new UsageError(
-        `Cannot syncdb ${namespace}: the database holds no table of it; run dap initdb --namespace ${namespace} --table <table>`,
-      );
-    }
-    const missing = tables.filter((t) => !keptNames.includes(t));
-    if (missing.length > 0) {
-      throw new UsageError(
-        `Cannot syncdb ${
-          missing.map((t) => `${namespace}.${t}`).join(", ")
-        }: not initialised; run dap initdb --namespace ${namespace} --table ${missing.join(",")}`,
-      );
-    }
-    return tables;
-  }
-  if (tables === "all") {
-    const all = await session.client.listTables(namespace);
-    const skipped = all.filter((t) => keptNames.includes(t));
-    if (skipped.length > 0) {
-      session.logger.warning(
-        `Skipping ${skipped.length} table(s) already initialised (syncdb keeps them): ${
-          skipped.join(", ")
-        }`,
-      );
-    }
-    return all.filter((t) => !keptNames.includes(t));
-  }
-  const already = tables.filter((t) => keptNames.includes(t));
-  if (already.length > 0) {
+  if (command === "syncdb" && tables === "all") {
+    if (keptNames.length > 0) return keptNames;
     throw new UsageError(
-      `Cannot initdb ${
-        already.map((t) => `${namespace}.${t}`).join(", ")
-      }: already initialised; run dap syncdb --namespace ${namespace} --table ${already.join(",")}`,
+      `Cannot syncdb ${namespace}: the database holds no table of it; run dap initdb --namespace ${namespace} --table <table>`,
     );
   }
+  if (tables === "all") return await tablesToInitialise(namespace, keptNames, session);
+  // initdb refuses kept tables, syncdb tables that are not kept: all of them in one line
+  const wrong = tables.filter((t) => keptNames.includes(t) === (command === "initdb"));
+  if (wrong.length > 0) throw stateRefusal(command, namespace, wrong);
   return tables;
+}
+
+/** `initdb --table all`: the namespace's tables the database does not hold yet. */
+async function tablesToInitialise(
+  namespace: string,
+  keptNames: string[],
+  session: Session,
+): Promise<string[]> {
+  const all = await session.client.listTables(namespace);
+  const skipped = all.filter((t) => keptNames.includes(t));
+  if (skipped.length > 0) {
+    session.logger.warning(
+      `Skipping ${skipped.length} table(s) already initialised (syncdb keeps them): ${
+        skipped.join(", ")
+      }`,
+    );
+  }
+  return all.filter((t) => !keptNames.includes(t));
 }
 
 /** Tables the API wants a new snapshot of: rebuilt with --reinit, or explained. */
