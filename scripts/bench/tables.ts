@@ -27,15 +27,20 @@ interface TableRun {
   throttled: number;
 }
 
-/** One `dap snapshot` of `tables` against a fresh emulator under the scaled limits. */
-async function dapRun(tables: string[], windowMs: number): Promise<TableRun> {
-  await using server = serveEmulator({
+/** A fresh emulator of small tables under the documented limits scaled to `windowMs`. */
+function tablesServer(windowMs: number) {
+  return serveEmulator({
     rows: 40,
     rowsPerObject: 10,
     jobWaitingMs: 100,
     jobRunningMs: 200,
     rateLimits: scaledLimits(windowMs),
   });
+}
+
+/** One `dap snapshot` of `tables` against a fresh emulator under the scaled limits. */
+async function dapRun(tables: string[], windowMs: number): Promise<TableRun> {
+  await using server = tablesServer(windowMs);
   const started = performance.now();
   check(
     await dap(server.url, [
@@ -58,13 +63,7 @@ async function dapRun(tables: string[], windowMs: number): Promise<TableRun> {
 }
 
 async function officialRun(tables: string[], windowMs: number, scale: number): Promise<TableRun> {
-  await using server = serveEmulator({
-    rows: 40,
-    rowsPerObject: 10,
-    jobWaitingMs: 100,
-    jobRunningMs: 200,
-    rateLimits: scaledLimits(windowMs),
-  });
+  await using server = tablesServer(windowMs);
   const started = performance.now();
   await runOfficialPattern({
     baseUrl: server.url,
