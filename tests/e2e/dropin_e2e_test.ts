@@ -107,24 +107,13 @@ Deno.test("mistakes get answers: unknown option first, close table names, imposs
     table.stderr,
     "hint: canvas.course: did you mean courses? — dap list --namespace canvas shows all\n",
   );
-  for (
-    const [flag, value] of [["--since", "2026-02-30T00:00:00Z"], [
-      "--until",
-      "2026-04-31T00:00:00Z",
-    ]]
-  ) {
-    const args = [
-      "incremental",
-      "--namespace",
-      "canvas",
-      "--table",
-      "courses",
-      "--since",
-      "2026-01-01T00:00:00Z",
-    ];
-    if (flag === "--since") args[args.length - 1] = value;
-    else args.push("--until", value);
-    const date = await runDap(args, demoEnv(server.url));
+  const incremental = ["incremental", "--namespace", "canvas", "--table", "courses"];
+  const impossible: [string, string, string[]][] = [
+    ["--since", "2026-02-30T00:00:00Z", []],
+    ["--until", "2026-04-31T00:00:00Z", ["--since", "2026-01-01T00:00:00Z"]],
+  ];
+  for (const [flag, value, others] of impossible) {
+    const date = await runDap([...incremental, ...others, flag, value], demoEnv(server.url));
     assertEquals(date.code, 2, date.stderr);
     assertMatch(
       date.stderr,

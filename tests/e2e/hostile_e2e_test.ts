@@ -9,26 +9,13 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { runCli } from "../../src/cli/run_cli.ts";
 import { HostileServer, json, someBytes } from "../support/hostile_server.ts";
-import { listFiles, runDap, spawnDap } from "./run_dap.ts";
+import { listFiles, runDap, snapshotArgs, spawnDap } from "./run_dap.ts";
 
 const ENV = { DAP_CLIENT_ID: "client", DAP_CLIENT_SECRET: "hostile-secret" };
 const PART = "job/part-00000-x-c000.json.gz";
 
 function courses(bytes = someBytes(4000, 3)) {
   return { courses: { objects: [{ id: PART, bytes }] } };
-}
-
-function snapshot(out: string, ...extra: string[]): string[] {
-  return [
-    "snapshot",
-    "--namespace",
-    "canvas",
-    "--table",
-    "courses",
-    "--output-directory",
-    out,
-    ...extra,
-  ];
 }
 
 async function tempDir(): Promise<string> {
@@ -45,7 +32,7 @@ Deno.test("a silent login and a stalled download meet --request-timeout and --id
     return undefined;
   };
   const out = await tempDir();
-  const run = await runDap(snapshot(out, "--request-timeout", "0.5", "--idle-timeout", "0.5"), {
+  const run = await runDap(snapshotArgs(out, "--request-timeout", "0.5", "--idle-timeout", "0.5"), {
     ...ENV,
     DAP_API_URL: server.url,
   });
@@ -67,7 +54,7 @@ Deno.test("the deadlines come from DAP_REQUEST_TIMEOUT and DAP_IDLE_TIMEOUT too;
   server.script = (r) =>
     r.route === "job" || (r.route === "query" && r.attempt === 1) ? { kind: "silent" } : undefined;
   const out = await tempDir();
-  const run = await runDap(snapshot(out), {
+  const run = await runDap(snapshotArgs(out), {
     ...ENV,
     DAP_API_URL: server.url,
     DAP_REQUEST_TIMEOUT: "0.5",
@@ -78,7 +65,7 @@ Deno.test("the deadlines come from DAP_REQUEST_TIMEOUT and DAP_IDLE_TIMEOUT too;
     run.stderr,
     /Retrying POST \/dap\/query\/canvas\/table\/courses\/data in \d+ ms \(attempt 2 of 6\): no answer within 0\.5 s/,
   );
-  const bad = await runDap(snapshot(out, "--request-timeout", "soon"), {
+  const bad = await runDap(snapshotArgs(out, "--request-timeout", "soon"), {
     ...ENV,
     DAP_API_URL: server.url,
   });
@@ -87,7 +74,7 @@ Deno.test("the deadlines come from DAP_REQUEST_TIMEOUT and DAP_IDLE_TIMEOUT too;
     bad.stderr,
     "error: Cannot use --request-timeout 'soon': expected a number of seconds greater than 0 and at most 86400\n",
   );
-  const badEnv = await runDap(snapshot(out), {
+  const badEnv = await runDap(snapshotArgs(out), {
     ...ENV,
     DAP_API_URL: server.url,
     DAP_RETRY_BUDGET: "-1",
@@ -102,7 +89,7 @@ Deno.test("the deadlines come from DAP_REQUEST_TIMEOUT and DAP_IDLE_TIMEOUT too;
 Deno.test("Ctrl-C stops within a second while a request waits on a silent server", async () => {
   await using server = new HostileServer(courses());
   server.script = (r) => r.route === "login" ? { kind: "silent" } : undefined;
-  const child = spawnDap(snapshot(await tempDir()), { ...ENV, DAP_API_URL: server.url });
+  const child = spawnDap(snapshotArgs(await tempDir()), { ...ENV, DAP_API_URL: server.url });
   const started = Date.now();
   while (server.seen("login").length === 0) {
     if (Date.now() - started > 10_000) throw new Error("no login request");
@@ -120,7 +107,7 @@ Deno.test("a job that stays running meets --job-timeout (exit 4); the job goes o
     courses: { objects: [{ id: PART, bytes: someBytes(10) }], statuses: ["running"] },
   });
   const out = await tempDir();
-  const run = await runDap(snapshot(out, "--job-timeout", "1"), {
+  const run = await runDap(snapshotArgs(out, "--job-timeout", "1"), {
     ...ENV,
     DAP_API_URL: server.url,
   });
@@ -138,7 +125,7 @@ Deno.test("a server that fails everything ends the run when the retry budget is 
     r.route === "query"
       ? json(503, { error: { type: "Unavailable", uuid: "u-503", message: "try later" } })
       : undefined;
-  const run = await runDap(snapshot(await tempDir(), "--retry-budget", "2"), {
+  const run = await runDap(snapshotArgs(await tempDir(), "--retry-budget", "2"), {
     ...ENV,
     DAP_API_URL: server.url,
   });
@@ -164,7 +151,7 @@ Deno.test("runCli(): a 429 asking for 999999 s waits (and pauses its endpoint) 5
   const waits: number[] = [];
   let stderr = "";
   const code = await runCli({
-    args: snapshot(await tempDir()),
+    args: snapshotArgs(await tempDir()),
     env: { ...ENV, DAP_API_URL: server.url },
     stdout: () => {},
     stderr: (text) => (stderr += text),
@@ -199,7 +186,7 @@ Deno.test("object URLs that are not https:// (or http:// to loopback) are refuse
     server.script = (r) =>
       r.route === "urls" ? json(200, { urls: { [PART]: { url } } }) : undefined;
     const out = await tempDir();
-    const run = await runDap(snapshot(out), { ...ENV, DAP_API_URL: server.url });
+    const run = await runDap(snapshotArgs(out), { ...ENV, DAP_API_URL: server.url });
     assertEquals(run.code, 4, run.stderr);
     assert(
       run.stderr.includes(
@@ -220,7 +207,7 @@ Deno.test("symlinks in the job folder are never followed: .partial, manifest .pa
   await Deno.writeTextFile(outside, "precious");
   await Deno.symlink(outside, join(folder, "part-00000-x-c000.json.gz.partial"));
   await Deno.symlink(outside, join(folder, ".dap-manifest.json.partial"));
-  const run = await runDap(snapshot(out), { ...ENV, DAP_API_URL: server.url });
+  const run = await runDap(snapshotArgs(out), { ...ENV, DAP_API_URL: server.url });
   assertEquals(run.code, 0, run.stderr);
   assertEquals(await Deno.readTextFile(outside), "precious");
   assertEquals(await listFiles(out), [
@@ -236,7 +223,7 @@ Deno.test("symlinks in the job folder are never followed: .partial, manifest .pa
   await Deno.remove(final);
   await Deno.symlink("/dev/zero", final);
   const started = performance.now();
-  const rerun = await runDap(snapshot(out), { ...ENV, DAP_API_URL: server.url });
+  const rerun = await runDap(snapshotArgs(out), { ...ENV, DAP_API_URL: server.url });
   assertEquals(rerun.code, 5, rerun.stderr);
   assert(performance.now() - started < 10_000);
   assert(
@@ -261,7 +248,7 @@ Deno.test("a complete job without objects is a protocol error (exit 4), never an
       })
       : undefined;
   const out = await tempDir();
-  const run = await runDap(snapshot(out), { ...ENV, DAP_API_URL: server.url });
+  const run = await runDap(snapshotArgs(out), { ...ENV, DAP_API_URL: server.url });
   assertEquals(run.code, 4, run.stderr);
   assertMatch(
     run.stderr,
@@ -308,7 +295,7 @@ Deno.test("server text reaches the terminal inert: control characters in a faile
         },
       })
       : undefined;
-  const run = await runDap(snapshot(await tempDir()), { ...ENV, DAP_API_URL: server.url });
+  const run = await runDap(snapshotArgs(await tempDir()), { ...ENV, DAP_API_URL: server.url });
   assertEquals(run.code, 4, run.stderr);
   const controls = [...run.stderr].filter((c) =>
     c !== "\n" && (c < " " || (c >= "\x7f" && c <= "\x9f"))
@@ -335,7 +322,7 @@ Deno.test("a download served with Content-Encoding: gzip is stored as the object
     return reply;
   };
   const out = await tempDir();
-  const run = await runDap(snapshot(out), { ...ENV, DAP_API_URL: server.url });
+  const run = await runDap(snapshotArgs(out), { ...ENV, DAP_API_URL: server.url });
   assertEquals(run.code, 0, run.stderr);
   assertEquals(
     await Deno.readFile(join(out, "job_job-courses", "part-00000-x-c000.json.gz")),

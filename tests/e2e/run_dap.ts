@@ -22,6 +22,20 @@ export function demoEnv(url: string): Record<string, string> {
   };
 }
 
+/** `dap snapshot` of canvas.courses into `out`, the arguments most tests start from. */
+export function snapshotArgs(out: string, ...extra: string[]): string[] {
+  return [
+    "snapshot",
+    "--namespace",
+    "canvas",
+    "--table",
+    "courses",
+    "--output-directory",
+    out,
+    ...extra,
+  ];
+}
+
 /** Starts `dap` with these arguments and environment (nothing inherited but PATH/HOME). */
 export function spawnDap(args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
