@@ -4,6 +4,7 @@
  * runs when a denort is at hand; the compile task explains itself when not.
  */
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { serveEmulator } from "../emulator/serve_emulator.ts";
 import { assertJobMatches, demoEnv, listFiles, runDap } from "./run_dap.ts";
@@ -169,6 +170,17 @@ Deno.test("the bundle keeps a SQLite database with exactly the compiled binary's
       clearEnv: true,
     });
     assertEquals(result.code, 0, `${command}: ${result.stderr}`);
+    // What the database holds after each command: the rows and their sync row, then nothing.
+    const db = new DatabaseSync(join(build, "canvas.db"), { readOnly: true });
+    const kept = db.prepare("SELECT source_table FROM instructure_dap__table_sync").all();
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE name = 'canvas__courses'")
+      .all();
+    const rows = tables.length === 0
+      ? 0
+      : (db.prepare("SELECT count(*) AS n FROM canvas__courses").get() as { n: number }).n;
+    db.close();
+    if (command === "dropdb") assertEquals([kept.length, tables.length], [0, 0]);
+    else assertEquals([kept.map((r) => r.source_table), rows > 100], [["courses"], true]);
   }
 });
 
