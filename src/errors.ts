@@ -88,6 +88,11 @@ export function exitCodeFor(error: unknown): number {
   return EXIT.INTERNAL;
 }
 
+/** A file-system error's reason without Deno's `(os error N): open '...'` tail: "No space left on device". */
+export function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message.split(" (os error")[0]! : String(error);
+}
+
 /** The one line a user reads for an error, with the server's uuid when known. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

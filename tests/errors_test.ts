@@ -8,6 +8,7 @@ import {
   exitCodeFor,
   InterruptedError,
   JobFailedError,
+  reasonOf,
   UsageError,
   WriteError,
 } from "../src/errors.ts";
@@ -37,4 +38,12 @@ Deno.test("describeError() adds the server's uuid when there is one", () => {
   );
   assertEquals(describeError(new UsageError("Cannot x: y")), "Cannot x: y");
   assertEquals(describeError(42), "42");
+});
+
+Deno.test("reasonOf() keeps a file-system error's reason without Deno's os-error tail", () => {
+  assertEquals(
+    reasonOf(new Error("No space left on device (os error 28): write '/x/y.partial'")),
+    "No space left on device",
+  );
+  assertEquals(reasonOf("plain"), "plain");
 });

@@ -6,7 +6,7 @@
 import { ApiClient } from "../api/api_client.ts";
 import { DOCUMENTED_LIMITS, parseRateLimits, RateLimiter } from "../api/rate_limiter.ts";
 import { Logger, type LogLevel } from "../report/logger.ts";
-import { UsageError } from "../errors.ts";
+import { reasonOf, UsageError } from "../errors.ts";
 import { formatElapsed } from "../report/format_units.ts";
 import { ProgressBoard } from "../report/progress.ts";
 import { createRuntime, type LogFields, type Runtime } from "../runtime.ts";
@@ -38,8 +38,7 @@ function checkLogFile(path: string, append: (path: string, text: string) => void
   try {
     append(path, "");
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split(" (os error")[0] : String(error);
-    throw new UsageError(`Cannot write the log file ${path}: ${reason}`);
+    throw new UsageError(`Cannot write the log file ${path}: ${reasonOf(error)}`);
   }
 }
 

@@ -4,7 +4,7 @@
  * in the output directory.
  */
 import { join } from "node:path";
-import { UsageError } from "../errors.ts";
+import { reasonOf, UsageError } from "../errors.ts";
 import { type Manifest, MANIFEST_NAME } from "./write_manifest.ts";
 
 /** Where the next incremental should start: the manifest's `until`, or its snapshot `at`. */
@@ -18,9 +18,7 @@ export async function readManifest(path: string): Promise<Manifest> {
   try {
     manifest = JSON.parse(await Deno.readTextFile(path));
   } catch (error) {
-    const reason = error instanceof SyntaxError
-      ? "it is not JSON"
-      : (error as Error).message.split(" (os error")[0];
+    const reason = error instanceof SyntaxError ? "it is not JSON" : reasonOf(error);
     throw new UsageError(`Cannot read manifest ${path}: ${reason}`);
   }
   if (!manifest || typeof manifest.table !== "string" || !manifestEnd(manifest)) {

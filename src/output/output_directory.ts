@@ -1,10 +1,6 @@
 /** Creates and checks output directories, with one-line errors a user can act on. */
 import { join } from "node:path";
-import { UsageError } from "../errors.ts";
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message.split(" (os error")[0]! : String(error);
-}
+import { reasonOf, UsageError } from "../errors.ts";
 
 /** Creates `path` (and its parents) or throws a UsageError naming it. */
 export async function makeDirectory(path: string): Promise<void> {

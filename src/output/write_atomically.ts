@@ -4,13 +4,12 @@
  * failure removes the `.partial` rather than leave a file that looks done,
  * and is a `WriteError` naming the file (exit 5).
  */
-import { WriteError } from "../errors.ts";
+import { reasonOf, WriteError } from "../errors.ts";
 
 /** The one-line error for a file that could not be written. */
 export function writeError(path: string, error: unknown): WriteError {
   if (error instanceof WriteError) return error;
-  const reason = error instanceof Error ? error.message.split(" (os error")[0]! : String(error);
-  return new WriteError(`Cannot write ${path}: ${reason}`, { cause: error });
+  return new WriteError(`Cannot write ${path}: ${reasonOf(error)}`, { cause: error });
 }
 
 /** A file being written under `<path>.partial` until committed. */
