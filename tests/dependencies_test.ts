@@ -2,8 +2,6 @@
 import { assertEquals } from "./support/assert.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-/** Packages src/ needs without naming them: peers of the ones it imports. */
-const PEERS = ["commander"]; // @commander-js/extra-typings wraps commander
 
 async function sourceTexts(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -19,7 +17,7 @@ Deno.test("deno.json imports only what src/ uses: no test-only package is instal
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
   const src = (await sourceTexts(`${ROOT}src`)).join("\n");
   const unused = Object.keys(config.imports).filter((name) =>
-    !PEERS.includes(name) && !new RegExp(`(from |import\\()"${name}(/[^"]*)?"`).test(src)
+    !new RegExp(`(from |import\\()"${name}(/[^"]*)?"`).test(src)
   );
   assertEquals(unused, []);
 });

@@ -9,7 +9,7 @@ import { type Deadlines, DEFAULT_DEADLINES } from "../fetch_with_deadlines.ts";
 import { DEFAULT_POLL, type PollSchedule } from "../job/poll_schedule.ts";
 import { DEFAULT_RETRY_BUDGET, RetryBudget } from "../retry.ts";
 
-/** The flags as commander parsed them. */
+/** The flags as parsed. */
 export interface NetworkFlags {
   requestTimeout?: string;
   idleTimeout?: string;

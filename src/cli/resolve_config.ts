@@ -9,7 +9,7 @@ import { LOG_LEVELS, type LogFormat, type LogLevel } from "../report/logger.ts";
 /** The default Query API host. */
 export const DEFAULT_BASE_URL = "https://api-gateway.instructure.com";
 
-/** The global flags as commander parsed them. */
+/** The global flags as parsed (`global_options.ts` declares them). */
 export interface GlobalFlags {
   baseUrl?: string;
   clientId?: string;

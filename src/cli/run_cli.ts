@@ -4,35 +4,49 @@
  * the real world; tests give it the emulator's handler and capture output.
  * The one place where errors become a line for people and an exit code.
  */
-import { CommanderError } from "@commander-js/extra-typings";
 import { describeError, EXIT, exitCodeFor, InterruptedError } from "../errors.ts";
 import { redact } from "../report/logger.ts";
-import { buildProgram } from "./build_program.ts";
 import type { CliDeps } from "./cli_deps.ts";
-import type { CommandRunner } from "./command_runner.ts";
+import { helpText } from "./command_tree/help_text.ts";
+import type { FlagValues } from "./command_tree/option_spec.ts";
+import { parseCommandLine } from "./command_tree/parse_command_line.ts";
+import { DAP_PROGRAM } from "./program.ts";
+import { parseNamespace, parseOutputDirectory, parseTables } from "./resolve_config.ts";
 
 export type { CliDeps };
+
+/** Refuses a bad namespace, table list or output directory before any request, for every command. */
+function checkTargets(flags: FlagValues): void {
+  if (typeof flags.namespace === "string") parseNamespace(flags.namespace);
+  if (typeof flags.table === "string") parseTables(flags.table);
+  if (typeof flags.outputDirectory === "string") parseOutputDirectory(flags.outputDirectory);
+}
+
+/** Parses the command line and runs what it asks for. */
+function runLine(deps: CliDeps, secrets: Set<string>): Promise<number> {
+  const line = parseCommandLine(DAP_PROGRAM, deps.args);
+  if (line.kind === "version") {
+    deps.stdout(`${DAP_PROGRAM.version}\n`);
+    return Promise.resolve(EXIT.OK);
+  }
+  if (line.kind === "help") {
+    (line.asked ? deps.stdout : deps.stderr)(helpText(DAP_PROGRAM, line.command));
+    return Promise.resolve(line.asked ? EXIT.OK : EXIT.USAGE);
+  }
+  const secret = line.flags.clientSecret ?? deps.env.DAP_CLIENT_SECRET;
+  if (typeof secret === "string" && secret) secrets.add(secret);
+  checkTargets(line.flags);
+  const { flags, argument } = line;
+  return line.command.run({ flags, argument, program: DAP_PROGRAM }, deps);
+}
 
 /** Runs `dap` and returns its exit code; never throws. */
 export async function runCli(deps: CliDeps): Promise<number> {
   const secrets = deps.secrets ?? new Set<string>();
   const world: CliDeps = { ...deps, secrets, runLog: {} };
-  let code: number = EXIT.OK;
-  const run: CommandRunner = async (handler, flags) => {
-    const secret = flags.clientSecret ?? deps.env.DAP_CLIENT_SECRET;
-    if (secret) secrets.add(secret);
-    code = await handler(flags, world);
-  };
-  const program = buildProgram(run, { writeOut: deps.stdout, writeErr: deps.stderr });
   try {
-    await program.parseAsync([...deps.args], { from: "user" });
-    if (deps.args.length === 0) {
-      program.outputHelp({ error: true });
-      return EXIT.USAGE;
-    }
-    return code;
+    return await runLine(world, secrets);
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     reportError(error, world, secrets);
     return exitCodeFor(error);
   }

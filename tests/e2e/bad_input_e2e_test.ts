@@ -61,5 +61,8 @@ Deno.test("a mistyped flag's value is never echoed", async () => {
     "courses",
     "--client-secet=hunter2-secret-value",
   ]);
-  assertEquals([run.code, run.stderr], [2, "error: unknown option '--client-secet=[redacted]'\n"]);
+  assertEquals([run.code, run.stderr], [
+    2,
+    "error: unknown option '--client-secet=[redacted]' (did you mean --client-secret?)\n",
+  ]);
 });

@@ -96,7 +96,7 @@ Deno.test("mistakes get answers: unknown option first, close table names, imposs
   );
   assertEquals([typo.code, typo.stderr], [
     2,
-    "error: unknown option '--tabel'\n(Did you mean --table?)\n",
+    "error: unknown option '--tabel' (did you mean --table?)\n",
   ]);
   const table = await runDap(
     ["snapshot", "--namespace", "canvas", "--table", "course", "--output-directory", out],
@@ -170,5 +170,8 @@ Deno.test("dap completions bash completes commands and flags in a real bash", as
   assertEquals(await complete(["dap", "--loglevel", "w"]), "warning");
   const bad = await runDap(["completions", "tcsh"]);
   assertEquals(bad.code, 2);
-  assert(bad.stderr.includes("Allowed choices are bash, zsh, fish"));
+  assertEquals(
+    bad.stderr,
+    "error: argument 'tcsh' is invalid for <shell>; allowed choices are bash, zsh, fish\n",
+  );
 });

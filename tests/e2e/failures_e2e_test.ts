@@ -54,7 +54,7 @@ Deno.test("an unknown format or option is a usage error (exit 2)", async () => {
   assertFailure(
     await runDap([...SNAP, "--frmat", "csv"], env),
     2,
-    "error: unknown option '--frmat'\n(Did you mean --format?)",
+    "error: unknown option '--frmat' (did you mean --format?)",
   );
   assertFailure(
     await runDap(["snapshot", "--table", "x"], env),

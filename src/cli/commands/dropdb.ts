@@ -1,31 +1,24 @@
 /** `dap dropdb`: removes tables, their enum types and their sync rows from a database. */
-import { mandatory } from "../mandatory_option.ts";
-import type { DapProgram } from "../build_program.ts";
-import { examples } from "./examples.ts";
-import type { CommandRunner } from "../command_runner.ts";
+import { defineCommand } from "../dap_command.ts";
 
-/** Adds `dropdb` to the program. */
-export function registerDropdb(program: DapProgram, run: CommandRunner): void {
-  program.command("dropdb")
-    .description("Drop tables kept by initdb/syncdb, with their enum types and sync rows")
-    .addHelpText(
-      "after",
-      examples(
-        "dropdb --namespace canvas --table courses --connection-string sqlite:///canvas.db",
-      ),
-    )
-    .addOption(mandatory("--namespace <namespace>", "data namespace"))
-    .addOption(
-      mandatory(
-        "--table <table>",
-        "table name, comma-separated list, or 'all' (the tables the database holds)",
-      ),
-    )
-    .option("--connection-string <url>", "the database (env DAP_CONNECTION_STRING)")
-    .action(async (_flags, command) => {
-      await run(
-        async (flags, deps) => (await import("./drop_tables.ts")).dropTables(flags, deps),
-        command.optsWithGlobals(),
-      );
-    });
-}
+/** The `dropdb` command. */
+export const DROPDB = defineCommand({
+  name: "dropdb",
+  description: "Drop tables kept by initdb/syncdb, with their enum types and sync rows",
+  options: {
+    namespace: { flags: "--namespace <namespace>", description: "data namespace", required: true },
+    table: {
+      flags: "--table <table>",
+      description: "table name, comma-separated list, or 'all' (the tables the database holds)",
+      required: true,
+    },
+    connectionString: {
+      flags: "--connection-string <url>",
+      description: "the database (env DAP_CONNECTION_STRING)",
+    },
+  },
+  examples: [
+    "dropdb --namespace canvas --table courses --connection-string sqlite:///canvas.db",
+  ],
+  run: async ({ flags }, deps) => (await import("./drop_tables.ts")).dropTables(flags, deps),
+});

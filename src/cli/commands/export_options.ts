@@ -1,37 +1,55 @@
 /** The flags `snapshot` and `incremental` share, declared once. */
-import type { Command, OptionValues } from "@commander-js/extra-typings";
-import { mandatory } from "../mandatory_option.ts";
-import { withRunOptions } from "./run_options.ts";
+import type { FlagsOf } from "../command_tree/option_spec.ts";
+import { RUN_OPTIONS } from "./run_options.ts";
 
 /** Default Parquet codec for merged files (see README, "Merged output"). */
 export const DEFAULT_CODEC = "zstd";
 
-/** Adds the export flags to a command (its type carries every flag, as commander infers it). */
-// deno-lint-ignore explicit-module-boundary-types ban-types -- `{}` is commander's "no options yet"
-export function withExportOptions<G extends OptionValues>(command: Command<[], {}, G>) {
-  const named = command
-    .addOption(
-      mandatory("--namespace <namespace>", "data namespace: canvas, canvas_logs, catalog, ..."),
-    )
-    .addOption(mandatory("--table <table>", "table name, comma-separated list, or 'all'"))
-    .option("--format <format>", "CSV, JSONL, Parquet or TSV (any case)", "jsonl")
-    .option("--output-directory <dir>", "where to save the files", "downloads");
-  return withRunOptions(named)
-    .option(
-      "--merge",
+/** The namespace and tables, which most commands take. */
+export const TARGET_OPTIONS = {
+  namespace: {
+    flags: "--namespace <namespace>",
+    description: "data namespace: canvas, canvas_logs, catalog, ...",
+    required: true,
+  },
+  table: {
+    flags: "--table <table>",
+    description: "table name, comma-separated list, or 'all'",
+    required: true,
+  },
+} as const;
+
+/** The export flags. */
+export const EXPORT_OPTIONS = {
+  ...TARGET_OPTIONS,
+  format: {
+    flags: "--format <format>",
+    description: "CSV, JSONL, Parquet or TSV (any case)",
+    default: "jsonl",
+  },
+  outputDirectory: {
+    flags: "--output-directory <dir>",
+    description: "where to save the files",
+    default: "downloads",
+  },
+  ...RUN_OPTIONS,
+  merge: {
+    flags: "--merge",
+    description:
       "write one file per table, <output-directory>/<namespace>/<table>.<ext>, in --format",
-    )
-    .option(
-      "--mode <mode>",
+  },
+  mode: {
+    flags: "--mode <mode>",
+    description:
       "with --merge, CSV/TSV nested objects: expanded (dotted columns) or condensed (JSON)",
-      "expanded",
-    )
-    .option(
-      "--codec <codec>",
-      "with --merge --format parquet: zstd, snappy, gzip or none",
-      DEFAULT_CODEC,
-    );
-}
+    default: "expanded",
+  },
+  codec: {
+    flags: "--codec <codec>",
+    description: "with --merge --format parquet: zstd, snappy, gzip or none",
+    default: DEFAULT_CODEC,
+  },
+} as const;
 
 /** The export flags as parsed. */
-export type ExportFlags = ReturnType<ReturnType<typeof withExportOptions>["opts"]>;
+export type ExportFlags = FlagsOf<typeof EXPORT_OPTIONS>;
