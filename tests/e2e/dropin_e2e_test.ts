@@ -4,7 +4,7 @@
  * CLI that explains itself.
  */
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../support/assert.ts";
+import { assertEquals, assertMatch, assertStringIncludes } from "../support/assert.ts";
 import { serveEmulator } from "../emulator/serve_emulator.ts";
 import { demoEnv, runDap } from "./run_dap.ts";
 
