@@ -7,6 +7,7 @@
  */
 import type { Log } from "../runtime.ts";
 import type { EngineName } from "./connection_string.ts";
+import type { PartRecords } from "./record_lines.ts";
 import type { TableModel } from "./table_model.ts";
 
 /** A row of `instructure_dap.table_sync`, as the contract lays it out. */
@@ -52,9 +53,10 @@ export interface TableSession {
    * insert (a key repeated in a snapshot, as canvas_logs.web_logs can, keeps one row);
    * `sync` sessions upsert `U` and delete `D` keys, newest `meta.ts` wins.
    * `records` may be iterated again (each pass reads the part anew), e.g. to
-   * load a part another way after a first attempt was rolled back.
+   * load a part another way after a first attempt was rolled back; a
+   * snapshot part as served may also be read as bytes (`snapshotRows`).
    */
-  load(model: TableModel, records: AsyncIterable<string[]>): Promise<void>;
+  load(model: TableModel, records: PartRecords): Promise<void>;
   /** applies what `load` staged, if the engine stages; resolves with the counts */
   finish(model: TableModel): Promise<LoadCounts>;
   /** inserts or updates the table's `table_sync` row (the engine fills in its own target names) */

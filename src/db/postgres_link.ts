@@ -65,7 +65,7 @@ function serverFailure(query: object): Promise<never> {
 /** Writes every chunk of `texts` into a COPY stream, waiting whenever the socket is behind. */
 async function pump(
   stream: Writable,
-  texts: AsyncIterable<string>,
+  texts: AsyncIterable<string | Uint8Array>,
   refused: Promise<never>,
 ): Promise<void> {
   let failure: unknown;
@@ -176,7 +176,11 @@ export class PostgresLink {
   }
 
   /** Runs `COPY ... FROM STDIN`, sending `texts` (COPY text format) as its data. */
-  async copyIn(what: string, sql: string, texts: AsyncIterable<string>): Promise<void> {
+  async copyIn(
+    what: string,
+    sql: string,
+    texts: AsyncIterable<string | Uint8Array>,
+  ): Promise<void> {
     await this.#send(what, async () => {
       const query = this.#sql.unsafe(sql);
       this.#current = query;

@@ -23,6 +23,7 @@
  * table with native arrays is always staged: COPY cannot read DAP's JSON
  * text as an array.
  */
+import type { PartRecords } from "./record_lines.ts";
 import { syncRowFrom } from "./sync_row.ts";
 import type { Log } from "../runtime.ts";
 import type { LoadCounts, SessionMode, SyncRow, TableSession } from "./engine.ts";
@@ -190,7 +191,7 @@ export class PostgresSession implements TableSession {
     await this.#c.link.run(what, addColumnSql(model, column));
   }
 
-  async load(model: TableModel, records: AsyncIterable<string[]>): Promise<void> {
+  async load(model: TableModel, records: PartRecords): Promise<void> {
     this.#c.signal.throwIfAborted();
     const columns = await this.#tableColumns(model);
     if (this.#c.mode === "init" && !this.#stage && arrayColumns(model, columns).length === 0) {
@@ -225,13 +226,21 @@ export class PostgresSession implements TableSession {
     return this.#columns = columns;
   }
 
-  /** COPY straight into the table, in a savepoint; false (rolled back) when a key repeats. */
-  async #loadDirect(model: TableModel, records: AsyncIterable<string[]>): Promise<boolean> {
+  /**
+   * COPY straight into the table, in a savepoint; false (rolled back) when a
+   * key repeats. A snapshot part as served goes as its own bytes.
+   */
+  async #loadDirect(model: TableModel, records: PartRecords): Promise<boolean> {
     const { link, signal } = this.#c;
     let rows = 0;
+    const counted = (n: number) => {
+      signal.throwIfAborted();
+      rows += n;
+    };
     await link.run(`load ${this.#label}`, "SAVEPOINT dap_part");
     try {
-      const text = copyText(records, { meta: false, signal, counted: (n) => rows += n });
+      const text = await records.snapshotRows?.(counted) ??
+        copyText(records, { meta: false, signal, counted });
       await link.copyIn(`load ${this.#label}`, copyTableSql(model), text);
     } catch (error) {
       if (sqlState(error) !== "23505") throw error;

@@ -6,7 +6,7 @@
 import { UsageError } from "../errors.ts";
 import type { Log } from "../runtime.ts";
 import type { LoadCounts, SyncRow, TableSession } from "./engine.ts";
-import { partRecords } from "./record_lines.ts";
+import { partSource } from "./record_lines.ts";
 import { type TableModel, tableModel } from "./table_model.ts";
 
 /** A table's job, as the sync needs it. */
@@ -129,7 +129,7 @@ export class TableSync {
   /** Loads one downloaded TSV part; each iteration of its records reads the file anew. */
   async addPart(path: string): Promise<void> {
     const model = this.#model;
-    await this.#session.load(model, { [Symbol.asyncIterator]: () => partRecords(path, model) });
+    await this.#session.load(model, partSource(path, model));
   }
 
   /** Applies the rows, records where the table now stands, and commits. */
