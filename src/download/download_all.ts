@@ -36,7 +36,10 @@ export interface DownloadAllOptions {
   refreshUrl: (id: string) => Promise<string>;
   /** objects downloaded at once @default 8 */
   concurrency?: number;
-  /** download slots shared with other tables; each object holds one while it downloads */
+  /**
+   * download slots shared with other tables; each object holds one while it
+   * downloads, and gives it up once verified, before its flush to the disk
+   */
   slots?: Semaphore;
   onBytes?: (bytes: number) => void;
   /** called as each object ends, with its index in `tasks` */
@@ -71,20 +74,26 @@ export async function downloadAll(
   if (tasks.length > 0) await checkDirectory(directory);
   const concurrency = options.concurrency ?? 8;
   const slots = options.slots ?? new Semaphore(concurrency);
-  await runPool(tasks, concurrency, (task, index) =>
-    slots.run(async () => {
+  // Twice the lanes: while some flush verified files to the disk, others hold the slots.
+  await runPool(tasks, 2 * concurrency, async (task, index) => {
+    const release = await slots.acquire();
+    try {
       options.runtime.signal.throwIfAborted();
-      const result = await downloadTask(task, join(directory, task.fileName), options);
+      const path = join(directory, task.fileName);
+      const result = await downloadTask(task, path, { ...options, beforeCommit: release });
       results[index] = result;
       options.onResult?.(result, index);
-    }));
+    } finally {
+      release();
+    }
+  });
   return results;
 }
 
 async function downloadTask(
   task: DownloadTask,
   path: string,
-  options: DownloadAllOptions,
+  options: DownloadAllOptions & { beforeCommit: () => void },
 ): Promise<DownloadResult> {
   const base = { id: task.id, fileName: task.fileName };
   try {

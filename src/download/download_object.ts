@@ -27,6 +27,8 @@ export interface DownloadObjectOptions {
   onBytes?: (bytes: number) => void;
   /** flush the file to the disk before renaming it @default true */
   fsync?: boolean;
+  /** called once the bytes are verified, before the flush and rename (the download slot can go) */
+  beforeCommit?: () => void;
 }
 
 /** A complete file on disk. */
@@ -75,6 +77,7 @@ export async function downloadObject(
       },
       restart: (reason) => restart(state, reason),
     });
+    options.beforeCommit?.();
     await file.commit();
     return { path, ...done };
   } finally {

@@ -10,16 +10,27 @@ export class Semaphore {
     this.#free = permits;
   }
 
-  /** Runs `work` while holding a permit. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
+  /** Waits for a permit; resolves with its release (calling it again does nothing). */
+  async acquire(): Promise<() => void> {
     if (this.#free > 0) this.#free--;
     else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
       const next = this.#waiting.shift();
       if (next) next();
       else this.#free++;
+    };
+  }
+
+  /** Runs `work` while holding a permit. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await work();
+    } finally {
+      release();
     }
   }
 }

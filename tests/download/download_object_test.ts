@@ -66,6 +66,19 @@ Deno.test("downloadObject() streams to .partial and renames when whole", async (
   assertEquals(t.progress.reduce((a, b) => a + b, 0), bytes.length);
 });
 
+Deno.test("downloadObject() says when the bytes are verified, before the flush and rename", async () => {
+  const t = await setup();
+  const id = t.ids[0]!;
+  const path = join(t.dir, "a.csv.gz");
+  const seen: string[][] = [];
+  await downloadObject(t.urls[id]!.url, path, {
+    ...t.options,
+    beforeCommit: () => seen.push([...Deno.readDirSync(t.dir)].map((e) => e.name)),
+  });
+  assertEquals(seen, [["a.csv.gz.partial"]]);
+  assertEquals(await Deno.readFile(path), t.emulator.objectBytes(id));
+});
+
 Deno.test("downloadObject() resumes a cut body with a Range request", async () => {
   const t = await setup({
     faults: [{ endpoint: "object", attempts: [1, 2], fault: { kind: "cut", afterBytes: 5000 } }],
