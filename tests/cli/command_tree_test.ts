@@ -107,6 +107,13 @@ Deno.test("parseCommandLine() answers help and version wherever they are asked, 
   assertEquals(parse(), { kind: "help", asked: false });
   assertEquals(parse("--level", "info"), { kind: "help", asked: false });
   refused(["help", "cpy"], "unknown command 'cpy' (did you mean copy?)");
+  // the word after an unknown flag may be its value: never echoed, even with --help
+  assertEquals(parse("--scret", "hunter2", "copy", "--help"), {
+    kind: "help",
+    command: COPY,
+    asked: true,
+  });
+  refused(["--scret", "hunter2", "copy"], "unknown option '--scret' (did you mean --secret?)");
 });
 
 Deno.test("parseCommandLine() reports the first mistake in one line, never echoing an unknown flag's value", () => {

@@ -43,7 +43,7 @@ class LineReader<C extends CommandShape> {
   readonly values: FlagValues = {};
   readonly positionals: string[] = [];
   readonly problems: string[] = [];
-  /** an unknown command: reported even when help is asked for */
+  /** an unknown command that was the first mistake: reported even when help is asked for */
   badCommand?: string;
   help = false;
   version = false;
@@ -129,9 +129,11 @@ class LineReader<C extends CommandShape> {
         this.#adopt(flagsOf(command.options));
         return;
       }
+      // After an unknown flag, a word may be its value (a mistyped secret's): never echoed then.
       const names = [...this.program.commands.map((c) => c.name), "help"];
-      this.badCommand ??= `unknown command '${printable(token, 100)}'${suggestion(token, names)}`;
-      this.problems.push(this.badCommand);
+      const problem = `unknown command '${printable(token, 100)}'${suggestion(token, names)}`;
+      if (this.problems.length === 0) this.badCommand = problem;
+      this.problems.push(problem);
     }
   }
 
