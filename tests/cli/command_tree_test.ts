@@ -126,7 +126,11 @@ Deno.test("parseCommandLine() reports the first mistake in one line, never echoi
   refused(["copy", "--x\u001b[2J"], "unknown option '--x\\x1b[2J'");
   refused(["cpy"], "unknown command 'cpy' (did you mean copy?)");
   refused(["copy", "--table"], "option '--table <table>' argument missing");
-  refused(["copy", "--table", "--merge"], "option '--table <table>' argument missing");
+  refused(
+    ["copy", "--table", "--merge"],
+    "option '--table <table>' argument missing (a value that starts with '-' goes as --table=VALUE)",
+  );
+  assertEquals(parse("copy", "--table=--odd")?.kind, "run");
   refused(["copy", "--table", "t", "--merge=yes"], "option '--merge' takes no value");
   refused(
     ["copy", "--table", "t", "--level", "loud"],

@@ -77,10 +77,12 @@ class LineReader<C extends CommandShape> {
     const eq = token.startsWith("--") ? token.indexOf("=") : -1;
     const name = eq > 0 ? token.slice(0, eq) : token;
     const inline = eq > 0 ? token.slice(eq + 1) : undefined;
-    if (HELP.has(name)) this.help = true;
-    else if (VERSION.has(name)) this.version = true;
+    if (HELP.has(name) || VERSION.has(name)) {
+      if (HELP.has(name)) this.help = true;
+      else this.version = true;
+      return 0;
+    }
     const flag = this.#flags.find((f) => f.shape.long === name || f.shape.short === name);
-    if (HELP.has(name) || VERSION.has(name)) return 0;
     if (!flag) {
       this.#unknown(name, inline !== undefined);
       return 0;
@@ -92,8 +94,15 @@ class LineReader<C extends CommandShape> {
       return 0;
     }
     const value = inline ?? next;
-    if (value === undefined || (inline === undefined && this.#looksLikeFlag(value))) {
+    if (value === undefined) {
       this.problems.push(`option '${spec.flags}' argument missing`);
+      return 0;
+    }
+    if (inline === undefined && this.#looksLikeFlag(value)) {
+      // The next word is not echoed: it may be a secret that starts with "--".
+      this.problems.push(
+        `option '${spec.flags}' argument missing (a value that starts with '-' goes as ${shape.long}=VALUE)`,
+      );
       return 0;
     }
     if (spec.choices && !spec.choices.includes(value)) {
