@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { DEMO_CREDENTIAL, type EmulatorOptions } from "../../tests/emulator/emulator.ts";
 import { serveEmulator } from "../../tests/emulator/serve_emulator.ts";
+import { snapshotArgs } from "../../tests/e2e/run_dap.ts";
 
 /** Where the benchmark keeps its files (ignored by git). */
 export const WORK = join(Deno.cwd(), ".bench");
@@ -149,16 +150,7 @@ export function dap(url: string, args: string[], env: Record<string, string> = {
 
 /** `dap snapshot` of canvas.courses into `out`. */
 export function dapSnapshot(url: string, out: string, extra: string[] = []): Promise<Timed> {
-  return dap(url, [
-    "snapshot",
-    "--namespace",
-    "canvas",
-    "--table",
-    "courses",
-    "--output-directory",
-    out,
-    ...extra,
-  ]);
+  return dap(url, snapshotArgs(out, ...extra));
 }
 
 /** An emulator serving `objects` opaque objects of `sizeMb` MiB in all, made once and kept. */

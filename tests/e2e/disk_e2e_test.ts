@@ -6,7 +6,14 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { serveEmulator } from "../emulator/serve_emulator.ts";
-import { assertFinalFilesWhole, demoEnv, listFiles, runDap, spawnDap } from "./run_dap.ts";
+import {
+  assertFinalFilesWhole,
+  demoEnv,
+  listFiles,
+  runDap,
+  snapshotArgs,
+  spawnDap,
+} from "./run_dap.ts";
 
 function run(command: string, ...args: string[]): boolean {
   try {
@@ -57,17 +64,7 @@ Deno.test({
     });
     await withTmpfs(512, async (out) => {
       const result = await runDap(
-        [
-          "snapshot",
-          "--namespace",
-          "canvas",
-          "--table",
-          "courses",
-          "--output-directory",
-          out,
-          "--concurrency",
-          "2",
-        ],
+        snapshotArgs(out, "--concurrency", "2"),
         demoEnv(server.url),
       );
       assertEquals(result.code, 5, result.stderr);
@@ -99,7 +96,7 @@ Deno.test({
     });
     await withTmpfs(8192, async (out) => {
       const child = spawnDap(
-        ["snapshot", "--namespace", "canvas", "--table", "courses", "--output-directory", out],
+        snapshotArgs(out),
         demoEnv(server.url),
       );
       // Mid-download: four downloads started and eight slow chunks sent.
@@ -137,18 +134,7 @@ Deno.test({
     // Room for the gzipped parts, not for the CSV they make.
     await withTmpfs(1024, async (out) => {
       const result = await runDap(
-        [
-          "snapshot",
-          "--namespace",
-          "canvas",
-          "--table",
-          "courses",
-          "--merge",
-          "--format",
-          "csv",
-          "--output-directory",
-          out,
-        ],
+        snapshotArgs(out, "--merge", "--format", "csv"),
         demoEnv(server.url),
       );
       assertEquals(result.code, 5, result.stderr);

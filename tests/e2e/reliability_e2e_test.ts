@@ -9,7 +9,7 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { DEMO_CREDENTIAL, type EmulatorOptions } from "../emulator/emulator.ts";
 import { serveEmulator } from "../emulator/serve_emulator.ts";
 import { MANIFEST_NAME } from "../../src/output/write_manifest.ts";
-import { assertJobMatches, demoEnv, listFiles, runDap, spawnDap } from "./run_dap.ts";
+import { assertJobMatches, demoEnv, listFiles, runDap, snapshotArgs, spawnDap } from "./run_dap.ts";
 
 const TABLES = "accounts,courses,enrollments";
 const BASE: EmulatorOptions = {
@@ -114,15 +114,7 @@ for (
 Deno.test("Ctrl-C during the job wait exits 130 at once and the rerun reuses the same job", async () => {
   await using server = serveEmulator({ ...BASE, jobWaitingMs: 1500, jobRunningMs: 1500 });
   const out = await Deno.makeTempDir({ prefix: "dap-int-" });
-  const args = [
-    "snapshot",
-    "--namespace",
-    "canvas",
-    "--table",
-    "courses",
-    "--output-directory",
-    out,
-  ];
+  const args = snapshotArgs(out);
   const child = spawnDap(args, demoEnv(server.url));
   // In the job wait: the job was created and a first poll was answered "not done yet".
   await server.emulator.waitFor(
@@ -178,7 +170,7 @@ Deno.test("hostile object names stay inside the output directory under safe, dis
   const parent = await Deno.makeTempDir({ prefix: "dap-hostile-" });
   const out = join(parent, "out");
   const run = await runDap(
-    ["snapshot", "--namespace", "canvas", "--table", "courses", "--output-directory", out],
+    snapshotArgs(out),
     demoEnv(server.url),
   );
   assertEquals(run.code, 0, run.stderr);
@@ -220,17 +212,7 @@ Deno.test("Ctrl-C between files (one done, the next waiting to retry) exits 130;
     }],
   });
   const out = await Deno.makeTempDir({ prefix: "dap-between-" });
-  const args = [
-    "snapshot",
-    "--namespace",
-    "canvas",
-    "--table",
-    "courses",
-    "--output-directory",
-    out,
-    "--concurrency",
-    "1",
-  ];
+  const args = snapshotArgs(out, "--concurrency", "1");
   const child = spawnDap(args, demoEnv(server.url));
   await server.emulator.waitFor(
     (e) => e.requests.some((r) => r.endpoint === "object" && r.status === 503),

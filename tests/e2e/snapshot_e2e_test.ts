@@ -3,7 +3,7 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "../supp
 import { DEMO_CREDENTIAL } from "../emulator/emulator.ts";
 import { serveEmulator } from "../emulator/serve_emulator.ts";
 import { TABLE_NAMES } from "../emulator/table_names.ts";
-import { assertJobMatches, demoEnv, listFiles, runDap } from "./run_dap.ts";
+import { assertJobMatches, demoEnv, listFiles, runDap, snapshotArgs } from "./run_dap.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 const FAST = { rows: 120, rowsPerObject: 40, jobWaitingMs: 50, jobRunningMs: 100 };
@@ -263,13 +263,7 @@ Deno.test("no secret appears in any output or log, at any level, in either forma
     await runDap([
       "--loglevel",
       "debug",
-      "snapshot",
-      "--namespace",
-      "canvas",
-      "--table",
-      "courses",
-      "--output-directory",
-      out,
+      ...snapshotArgs(out),
       "--json",
     ], demoEnv(server.url)),
     await runDap([
@@ -294,13 +288,7 @@ Deno.test("no secret appears in any output or log, at any level, in either forma
       server.url,
       "--client-id",
       "x",
-      "snapshot",
-      "--namespace",
-      "canvas",
-      "--table",
-      "courses",
-      "--output-directory",
-      out,
+      ...snapshotArgs(out),
     ]),
   ];
   const printed = runs.map((r) => r.stdout + r.stderr).join("\n") +
