@@ -5,7 +5,7 @@
  * model order (`\N` where the part has no such column), so engines need no
  * header logic. Snapshot records (no `meta.action`) get `U`.
  */
-import { partBytes, partLines } from "../output/part_lines.ts";
+import { concatBytes, partBody, partBytes, partLines } from "../output/part_lines.ts";
 import type { TableModel } from "./table_model.ts";
 
 /**
@@ -122,44 +122,44 @@ class RowChunks {
   }
 }
 
-/** The records of a snapshot part after its header, each without its first field (meta.ts), as bytes. */
+/** The records of a snapshot part after its header (`header`, with its newline), each without its first field (meta.ts), as bytes. */
 async function* snapshotRowBytes(
   path: string,
+  header: Uint8Array,
   counted: (rows: number) => void,
 ): AsyncGenerator<Uint8Array> {
   const chunks = new RowChunks();
   let carry: Uint8Array | undefined;
-  let header = true;
-  for await (const bytes of partBytes(path)) {
+  for await (const bytes of partBody(path, header)) {
     const data = carry ? concatBytes(carry, bytes) : bytes;
     let start = 0;
     for (let end = data.indexOf(NEWLINE); end >= 0; end = data.indexOf(NEWLINE, start)) {
-      if (header) header = false;
-      else if (end > start) chunks.add(data, start, end);
+      if (end > start) chunks.add(data, start, end);
       start = end + 1;
     }
     carry = start < data.length ? data.slice(start) : undefined;
     if (chunks.full) yield chunks.take(counted);
   }
   // The last line may lack its newline.
-  if (carry && !header) chunks.add(carry, 0, carry.length);
+  if (carry) chunks.add(carry, 0, carry.length);
   const rest = chunks.take(counted);
   if (rest.length > 0) yield rest;
 }
 
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
-/** A downloaded TSV part's records for `TableSession.load()`. */
+/**
+ * A downloaded TSV part's records for `TableSession.load()`. `snapshotRows`
+ * reads the part's first chunk to check its header, then opens it again for
+ * the rows: a stream opened and not read would stay open if the load failed
+ * before reading it.
+ */
 export function partSource(path: string, model: TableModel): PartRecords {
   const snapshotHeader = ["meta.ts", ...model.columns.map((c) => c.header)].join("\t");
+  const headerBytes = new TextEncoder().encode(`${snapshotHeader}\n`);
   return {
     [Symbol.asyncIterator]: () => partRecords(path, model),
     snapshotRows: async (counted) =>
-      await partHeader(path) === snapshotHeader ? snapshotRowBytes(path, counted) : undefined,
+      await partHeader(path) === snapshotHeader
+        ? snapshotRowBytes(path, headerBytes, counted)
+        : undefined,
   };
 }

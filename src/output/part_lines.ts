@@ -107,7 +107,8 @@ export async function* partBody(path: string, header: Uint8Array): AsyncGenerato
   }
 }
 
-function concatBytes(a: Uint8Array, b: ArrayLike<number>): Uint8Array {
+/** `a` then `b`, in a new array. */
+export function concatBytes(a: Uint8Array, b: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);
