@@ -38,8 +38,9 @@ const PROGRAM: ProgramShape = {
 };
 
 const parse = (...args: string[]) => parseCommandLine(PROGRAM, args);
+/** The whole message, so that nothing more (a value) is echoed. */
 const refused = (args: string[], message: string) =>
-  assertThrows(() => parseCommandLine(PROGRAM, args), UsageError, message);
+  assertEquals(assertThrows(() => parseCommandLine(PROGRAM, args), UsageError).message, message);
 
 Deno.test("flagShape() reads a flag string: value, short form, negation and the value's name", () => {
   assertEquals(flagShape("--output-directory <dir>"), {
@@ -130,7 +131,12 @@ Deno.test("parseCommandLine() reports the first mistake in one line, never echoi
     ["copy", "--table", "--merge"],
     "option '--table <table>' argument missing (a value that starts with '-' goes as --table=VALUE)",
   );
-  assertEquals(parse("copy", "--table=--odd")?.kind, "run");
+  assertEquals(parse("copy", "--table=--odd"), {
+    kind: "run",
+    command: COPY,
+    flags: { tracking: true, table: "--odd", format: "jsonl" },
+    argument: undefined,
+  });
   refused(["copy", "--table", "t", "--merge=yes"], "option '--merge' takes no value");
   refused(
     ["copy", "--table", "t", "--level", "loud"],
@@ -144,7 +150,7 @@ Deno.test("parseCommandLine() reports the first mistake in one line, never echoi
     "argument 'tcsh' is invalid for <kind>; allowed choices are bash, zsh",
   );
   refused(["copy", "--merge"], "required option '--table <table>' not specified");
-  refused(["copy", "--tabel", "x"], "unknown option '--tabel'"); // before the missing --table
+  refused(["copy", "--tabel", "x"], "unknown option '--tabel' (did you mean --table?)"); // not the missing --table
 });
 
 Deno.test("helpText() lays out a command's flags, the global ones and its examples, wrapped at 80 columns", () => {
