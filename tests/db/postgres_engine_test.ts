@@ -153,44 +153,46 @@ async function openEngine(
   return Object.assign(engine, { [Symbol.asyncDispose]: () => engine.close() });
 }
 
-/** initdb of `model` through the seam, one part per list of rows; resolves with the counts. */
-async function initTable(
+/** initdb or syncdb of `model` through the seam, one part per list of records; resolves with the counts. */
+async function loadTable(
   engine: Engine,
   model: TableModel,
-  parts: { ts: string; row: Row }[][],
-  at = "2026-11-20T08:00:00Z",
+  mode: "init" | "sync",
+  parts: { action?: "U" | "D"; ts: string; row: Row }[][],
+  job: { at?: string; until?: string },
 ) {
-  const sync = new TableSync(await engine.begin(model.namespace, model.table, "init"), model, log);
+  const sync = new TableSync(await engine.begin(model.namespace, model.table, mode), model, log);
   try {
-    await sync.create();
+    if (mode === "init") await sync.create();
+    else await sync.migrate();
     for (const rows of parts) {
       await sync.addPart(await part(rows, model.columns.map((c) => c.name)));
     }
-    return await sync.commit({ at });
+    return await sync.commit(job);
   } catch (error) {
     await sync.rollback();
     throw error;
   }
 }
 
-/** syncdb of `model` through the seam, one part per list of records. */
-async function syncTable(
+/** initdb of `model`, one part per list of rows. */
+function initTable(
+  engine: Engine,
+  model: TableModel,
+  parts: { ts: string; row: Row }[][],
+  at = "2026-11-20T08:00:00Z",
+) {
+  return loadTable(engine, model, "init", parts, { at });
+}
+
+/** syncdb of `model`, one part per list of records. */
+function syncTable(
   engine: Engine,
   model: TableModel,
   parts: { action: "U" | "D"; ts: string; row: Row }[][],
   until = "2026-11-21T08:00:00.5Z",
 ) {
-  const sync = new TableSync(await engine.begin(model.namespace, model.table, "sync"), model, log);
-  try {
-    await sync.migrate();
-    for (const rows of parts) {
-      await sync.addPart(await part(rows, model.columns.map((c) => c.name)));
-    }
-    return await sync.commit({ until });
-  } catch (error) {
-    await sync.rollback();
-    throw error;
-  }
+  return loadTable(engine, model, "sync", parts, { until });
 }
 
 /** Runs SQL as the database's owner (the role dap connects as), as the official client would. */
