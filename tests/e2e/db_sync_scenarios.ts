@@ -1,11 +1,12 @@
 /**
  * What every database engine's end-to-end tests check alike, run against
  * a target the engine's own test file supplies: the API's "changes gone"
- * answer and `--reinit`, and the commands refused for the table's state.
+ * answer and `--reinit`, the commands refused for the table's state, and a
+ * server that refuses the connection.
  * Engine-specific checks (layout, kills, passwords) stay in those files.
  */
 import type { EmulatorServer } from "../emulator/serve_emulator.ts";
-import { assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { demoEnv, runDap } from "./run_dap.ts";
 
 /** A database server under test. */
@@ -76,4 +77,41 @@ export async function assertStateMistakes(
     2,
     "error: Cannot syncdb canvas.accounts: not initialised; run dap initdb --namespace canvas --table accounts\n",
   ]);
+}
+
+/** A server that refuses dap: the lines dap must print, exactly. */
+export interface Refusals {
+  /** the server at `url` (listening on `port`, the test role's password `password`) */
+  server: { url: string; port: number; password?: string };
+  /** for a wrong password */
+  denied: string;
+  /** for port 1, where nothing listens */
+  unreachable: string;
+}
+
+/**
+ * A wrong password (initdb, syncdb, dropdb) and a port where nothing listens:
+ * exit 6, one exact line, and neither password printed.
+ */
+export async function assertConnectionRefusals(emulatorUrl: string, r: Refusals): Promise<void> {
+  const password = "Wr0ng:p@ss/w%rd?";
+  const wrong = r.server.url.replace(/:[^:@/]+@/, `:${encodeURIComponent(password)}@`);
+  const secrets = [password, encodeURIComponent(password), r.server.password ?? password];
+  for (const command of ["initdb", "syncdb", "dropdb"]) {
+    const run = await runDap(
+      [command, "--namespace", "canvas", "--table", "courses"],
+      syncEnv(emulatorUrl, wrong),
+    );
+    assertEquals([run.code, run.stderr], [6, `error: ${r.denied}\n`], command);
+    for (const secret of secrets) {
+      assert(!run.stderr.includes(secret) && !run.stdout.includes(secret), secret);
+    }
+  }
+  const unreachable = r.server.url.replace(`:${r.server.port}/`, ":1/");
+  const refused = await runDap(
+    ["syncdb", "--namespace", "canvas", "--table", "all", "--connection-string", unreachable],
+    demoEnv(emulatorUrl),
+  );
+  assertEquals([refused.code, refused.stderr], [6, `error: ${r.unreachable}\n`]);
+  assert(!refused.stderr.includes(secrets[2]!));
 }
