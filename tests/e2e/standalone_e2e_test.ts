@@ -50,11 +50,15 @@ async function snapshotWith(
   });
 }
 
-/** `deno task bundle`'s output: a directory of JavaScript files, `main.js` its entry. */
+/** `deno task bundle`, run once for the file's tests. */
+let bundled: ReturnType<typeof run> | undefined;
+
+/** `deno task bundle`'s output, copied into a directory of its own: JavaScript files, `main.js` the entry. */
 async function bundle(): Promise<string> {
   const build = await Deno.makeTempDir({ prefix: "dap-bundle-build-" });
-  const bundled = await run(Deno.execPath(), ["task", "--quiet", "bundle"], { cwd: ROOT });
-  assertEquals(bundled.code, 0, bundled.stderr);
+  const task =
+    await (bundled ??= run(Deno.execPath(), ["task", "--quiet", "bundle"], { cwd: ROOT }));
+  assertEquals(task.code, 0, task.stderr);
   for (const name of await listFiles(join(ROOT, "dist", "bundle"))) {
     await Deno.copyFile(join(ROOT, "dist", "bundle", name), join(build, name));
   }
