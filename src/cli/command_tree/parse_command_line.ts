@@ -47,7 +47,9 @@ class LineReader<C extends CommandShape> {
   badCommand?: string;
   help = false;
   version = false;
+  /** the program's flags, then the command's once it is known */
   #flags: Flag[] = [];
+  #commandFlags: Flag[] = [];
 
   constructor(readonly program: ProgramShape<C>) {
     this.#adopt(flagsOf(program.options));
@@ -135,7 +137,8 @@ class LineReader<C extends CommandShape> {
       const command = this.program.commands.find((c) => c.name === token);
       if (command) {
         this.command = command;
-        this.#adopt(flagsOf(command.options));
+        this.#commandFlags = flagsOf(command.options);
+        this.#adopt(this.#commandFlags);
         return;
       }
       // After an unknown flag, a word may be its value (a mistyped secret's): never echoed then.
@@ -175,7 +178,7 @@ class LineReader<C extends CommandShape> {
     const { command } = this;
     if (!command) return { kind: "help", asked: false };
     const argument = this.#argument(command);
-    for (const { spec, shape } of flagsOf(command.options)) {
+    for (const { spec, shape } of this.#commandFlags) {
       if (spec.required && this.values[shape.name] === undefined) {
         throw new UsageError(`required option '${spec.flags}' not specified`);
       }
