@@ -24,12 +24,12 @@ export const DAP_PROGRAM: ProgramShape<DapCommand> = {
   options: GLOBAL_OPTIONS,
   globalsTitle: "Global options (before or after the command)",
   commands: [SNAPSHOT, INCREMENTAL, LIST, SCHEMA, INITDB, SYNCDB, DROPDB, COMPLETIONS],
-  epilogue: `Examples:
-  $ dap snapshot --namespace canvas --table courses
-  $ dap incremental --namespace canvas --table courses --since latest
-  $ dap initdb --namespace canvas --table courses --connection-string sqlite:///canvas.db
-  $ dap syncdb --namespace canvas --table all --connection-string sqlite:///canvas.db
-
-Credentials come from --client-id/--client-secret or DAP_CLIENT_ID/DAP_CLIENT_SECRET.
+  examples: [
+    "snapshot --namespace canvas --table courses",
+    "incremental --namespace canvas --table courses --since latest",
+    "initdb --namespace canvas --table courses --connection-string sqlite:///canvas.db",
+    "syncdb --namespace canvas --table all --connection-string sqlite:///canvas.db",
+  ],
+  epilogue: `Credentials come from --client-id/--client-secret or DAP_CLIENT_ID/DAP_CLIENT_SECRET.
 Exit codes: 0 ok, 1 bug, 2 usage, 3 auth, 4 API, 5 some files missing, 6 database, 130 interrupted.`,
 };

@@ -34,6 +34,7 @@ const PROGRAM: ProgramShape = {
   },
   globalsTitle: "Global options",
   commands: [COPY, SHELL],
+  examples: ["copy --table t --merge"],
   epilogue: "Bye.",
 };
 
@@ -174,6 +175,20 @@ Global options:
 
 Examples:
   $ tool copy --table t
+`,
+  );
+  const program = helpText(PROGRAM);
+  assertEquals(
+    program.slice(program.indexOf("Commands:")),
+    `Commands:
+  copy [options]     Copy a table
+  shell <kind>       A script
+  help [command]     show help for a command
+
+Examples:
+  $ tool copy --table t --merge
+
+Bye.
 `,
   );
   const long = {

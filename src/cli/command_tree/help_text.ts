@@ -53,9 +53,10 @@ function layout(sections: Section[]): string {
   }).join("\n");
 }
 
-function examples(program: ProgramShape, command: CommandShape): string {
-  if (command.examples.length === 0) return "";
-  return `\nExamples:\n${command.examples.map((e) => `  $ ${program.name} ${e}\n`).join("")}`;
+/** `lines` as shell examples, after a blank line; nothing without lines. */
+function examples(program: ProgramShape, lines: readonly string[]): string {
+  if (lines.length === 0) return "";
+  return `\nExamples:\n${lines.map((e) => `  $ ${program.name} ${e}\n`).join("")}`;
 }
 
 function commandHelp(program: ProgramShape, command: CommandShape): string {
@@ -73,7 +74,9 @@ function commandHelp(program: ProgramShape, command: CommandShape): string {
     optionRow(BUILT_IN_FLAGS.version),
     ...optionRows(program.options),
   ]]);
-  return `${usage}\n\n${command.description}\n\n${layout(sections)}${examples(program, command)}`;
+  return `${usage}\n\n${command.description}\n\n${layout(sections)}${
+    examples(program, command.examples)
+  }`;
 }
 
 function programHelp(program: ProgramShape): string {
@@ -87,7 +90,8 @@ function programHelp(program: ProgramShape): string {
     ["Commands", [...commands, ["help [command]", "show help for a command"]]],
   ];
   const usage = `Usage: ${program.name} [options] [command]`;
-  return `${usage}\n\n${program.description}\n\n${layout(sections)}\n${program.epilogue}\n`;
+  const text = `${usage}\n\n${program.description}\n\n${layout(sections)}`;
+  return `${text}${examples(program, program.examples)}\n${program.epilogue}\n`;
 }
 
 /** The help of `command`, or of the program when there is none. */

@@ -31,7 +31,9 @@ export interface ProgramShape<C extends CommandShape = CommandShape> {
   /** the heading of the global flags in the program's help */
   readonly globalsTitle: string;
   readonly commands: readonly C[];
-  /** text after the program's help */
+  /** shown after the commands, each as `$ <program> <line>` */
+  readonly examples: readonly string[];
+  /** text after the examples */
   readonly epilogue: string;
 }
 
